@@ -1,0 +1,155 @@
+package journal_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+
+	"mapstore/internal/vfs"
+	"mapstore/journal"
+	"mapstore/mmio"
+)
+
+const (
+	testPages   = 64
+	devSize     = testPages * mmio.PageSize
+	testJournal = 128 << 10
+)
+
+// rig is a region and its journal on some FS.
+type rig struct {
+	dev vfs.File
+	r   *mmio.Region
+	j   *journal.Journal
+}
+
+func (g *rig) close() {
+	if g.j != nil {
+		g.j.Close()
+	}
+	if g.r != nil {
+		g.r.Close()
+	}
+	if g.dev != nil {
+		g.dev.Close()
+	}
+}
+
+// createDevice makes a zeroed, durable home file.
+func createDevice(t testing.TB, fs vfs.FS) {
+	t.Helper()
+	f, err := fs.Create("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(devSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.SyncDir("/"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openRig opens the home file, a buffered region over it and the journal.
+func openRig(fs vfs.FS, ropts mmio.Options, jopts journal.Options) (*rig, error) {
+	g := &rig{}
+	var err error
+	if g.dev, err = fs.OpenReadWrite("dev"); err != nil {
+		return nil, err
+	}
+	if g.r, err = mmio.NewBuffered(g.dev, ropts); err != nil {
+		g.close()
+		return nil, err
+	}
+	if jopts.Size == 0 {
+		jopts.Size = testJournal
+	}
+	jopts.InlineCheckpoint = true
+	if g.j, err = journal.Open(fs, "journal", g.r, jopts); err != nil {
+		g.j = nil
+		g.close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// contents reads the whole region.
+func (g *rig) contents() ([]byte, error) {
+	b := make([]byte, devSize)
+	_, err := g.r.ReadAt(b, 0)
+	return b, err
+}
+
+// change is one write of a generated commit.
+type change struct {
+	off  int64
+	data []byte
+}
+
+// genCommit makes a commit of 1..maxPages distinct random pages, each
+// written whole or in part.
+func genCommit(rng *rand.Rand, maxPages int) []change {
+	n := 1 + rng.IntN(maxPages)
+	pages := rng.Perm(testPages)[:n]
+	out := make([]change, 0, n)
+	for _, pg := range pages {
+		lo, hi := 0, mmio.PageSize
+		if rng.IntN(2) == 0 {
+			lo = rng.IntN(mmio.PageSize)
+			hi = lo + 1 + rng.IntN(mmio.PageSize-lo)
+		}
+		d := make([]byte, hi-lo)
+		for i := range d {
+			d[i] = byte(rng.Uint32())
+		}
+		out = append(out, change{off: int64(pg*mmio.PageSize + lo), data: d})
+	}
+	return out
+}
+
+func apply(model []byte, cs []change) []byte {
+	m := bytes.Clone(model)
+	for _, c := range cs {
+		copy(m[c.off:], c.data)
+	}
+	return m
+}
+
+// commit writes the changes in one transaction and commits it.
+func (g *rig) commit(cs []change) error {
+	tx := g.j.Begin()
+	for _, c := range cs {
+		if _, err := tx.WriteAt(c.data, c.off); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return g.j.Commit(tx)
+}
+
+// diff describes where two images first differ.
+func diff(a, b []byte) string {
+	for i := range a {
+		if a[i] != b[i] {
+			return fmt.Sprintf("first difference at byte %d (page %d)", i, i/mmio.PageSize)
+		}
+	}
+	return "equal"
+}
+
+// envInt reads an integer knob from the environment.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
