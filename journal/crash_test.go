@@ -53,7 +53,7 @@ func TestCrashAtEveryPoint(t *testing.T) {
 // operation, and returns the number of crash points.
 func crashWorkload(t *testing.T, seed uint64, commits int, crashOpts func(*rand.Rand) vfs.CrashOptions) int {
 	mem := vfs.NewMem()
-	createDevice(t, mem)
+	createDevice(t, mem, "/")
 	rng := rand.New(rand.NewPCG(seed, 1))
 	crashRng := rand.New(rand.NewPCG(seed, 2))
 
@@ -66,7 +66,7 @@ func crashWorkload(t *testing.T, seed uint64, commits int, crashOpts func(*rand.
 
 	check := func(op vfs.Op) {
 		clone := mem.CrashClone(crashOpts(crashRng))
-		g, err := openRig(clone, mmio.Options{}, journal.Options{})
+		g, err := openRig(clone, "/", false, mmio.Options{}, journal.Options{})
 		if err != nil {
 			t.Fatalf("crash before op %d (%v) during commit %d: recovery failed: %v", points, op, step, err)
 		}
@@ -86,7 +86,7 @@ func crashWorkload(t *testing.T, seed uint64, commits int, crashOpts func(*rand.
 			if err := g.commit(cs); err != nil {
 				t.Fatalf("crash point %d: commit after recovery: %v", points, err)
 			}
-			g2, err := openRig(clone.CrashClone(vfs.CrashOptions{}), mmio.Options{}, journal.Options{})
+			g2, err := openRig(clone.CrashClone(vfs.CrashOptions{}), "/", false, mmio.Options{}, journal.Options{})
 			if err != nil {
 				t.Fatalf("crash point %d: second recovery: %v", points, err)
 			}
@@ -106,7 +106,7 @@ func crashWorkload(t *testing.T, seed uint64, commits int, crashOpts func(*rand.
 	})
 	fs := vfs.NewErrorFS(mem, inj)
 
-	g, err := openRig(fs, mmio.Options{}, journal.Options{})
+	g, err := openRig(fs, "/", false, mmio.Options{}, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

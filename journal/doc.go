@@ -88,7 +88,8 @@
 //	size = bytes from the header through the commit mark (unpadded)
 //	crc  = CRC32C(entry table, data, then header bytes 0..24)
 //
-// The header checksum lets recovery trust size before reading the body;
+// Fields shown as 0 are reserved and must be zero. The header checksum
+// lets recovery trust size before reading the body;
 // the commit mark's checksum covers the whole record and its LSN, so a
 // record is committed exactly when its last sector reached the disk intact
 // together with all the others.

@@ -140,7 +140,8 @@ func decodeRecordHead(b []byte, limit int64) (h recHead, ok bool) {
 	if len(b) < recHeaderLen ||
 		binary.LittleEndian.Uint32(b[0:]) != recordMagic ||
 		binary.LittleEndian.Uint16(b[4:]) != formatVer ||
-		binary.LittleEndian.Uint32(b[24:]) != crc32.Checksum(b[:24], castagnoli) {
+		binary.LittleEndian.Uint32(b[24:]) != crc32.Checksum(b[:24], castagnoli) ||
+		binary.LittleEndian.Uint16(b[6:]) != 0 || binary.LittleEndian.Uint32(b[28:]) != 0 {
 		return recHead{}, false
 	}
 	h = recHead{
@@ -183,7 +184,7 @@ func decodeRecord(b []byte, h recHead) ([]Change, error) {
 		e := b[recHeaderLen+i*entryLen:]
 		off := int64(binary.LittleEndian.Uint64(e))
 		n := int(binary.LittleEndian.Uint32(e[8:]))
-		if off < 0 || n > dataEnd-pos {
+		if off < 0 || n > dataEnd-pos || binary.LittleEndian.Uint32(e[12:]) != 0 {
 			return nil, fmt.Errorf("%w: record %d entry %d out of bounds", ErrCorrupt, h.lsn, i)
 		}
 		out[i] = Change{Off: off, Data: b[pos : pos+n]}

@@ -2,9 +2,11 @@ package journal_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path"
 	"strconv"
 	"testing"
 
@@ -26,22 +28,24 @@ type rig struct {
 	j   *journal.Journal
 }
 
-func (g *rig) close() {
+func (g *rig) close() error {
+	var errs []error
 	if g.j != nil {
-		g.j.Close()
+		errs = append(errs, g.j.Close())
 	}
 	if g.r != nil {
-		g.r.Close()
+		errs = append(errs, g.r.Close())
 	}
 	if g.dev != nil {
-		g.dev.Close()
+		errs = append(errs, g.dev.Close())
 	}
+	return errors.Join(errs...)
 }
 
-// createDevice makes a zeroed, durable home file.
-func createDevice(t testing.TB, fs vfs.FS) {
+// createDevice makes a zeroed, durable home file in dir.
+func createDevice(t testing.TB, fs vfs.FS, dir string) {
 	t.Helper()
-	f, err := fs.Create("dev")
+	f, err := fs.Create(path.Join(dir, "dev"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,19 +58,24 @@ func createDevice(t testing.TB, fs vfs.FS) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.SyncDir("/"); err != nil {
+	if err := fs.SyncDir(dir); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// openRig opens the home file, a buffered region over it and the journal.
-func openRig(fs vfs.FS, ropts mmio.Options, jopts journal.Options) (*rig, error) {
+// openRig opens the home file in dir, a region over it (mapped, or
+// buffered) and the journal.
+func openRig(fs vfs.FS, dir string, mapped bool, ropts mmio.Options, jopts journal.Options) (*rig, error) {
 	g := &rig{}
 	var err error
-	if g.dev, err = fs.OpenReadWrite("dev"); err != nil {
+	if g.dev, err = fs.OpenReadWrite(path.Join(dir, "dev")); err != nil {
 		return nil, err
 	}
-	if g.r, err = mmio.NewBuffered(g.dev, ropts); err != nil {
+	open := mmio.NewBuffered
+	if mapped {
+		open = mmio.Map
+	}
+	if g.r, err = open(g.dev, ropts); err != nil {
 		g.close()
 		return nil, err
 	}
@@ -74,7 +83,7 @@ func openRig(fs vfs.FS, ropts mmio.Options, jopts journal.Options) (*rig, error)
 		jopts.Size = testJournal
 	}
 	jopts.InlineCheckpoint = true
-	if g.j, err = journal.Open(fs, "journal", g.r, jopts); err != nil {
+	if g.j, err = journal.Open(fs, path.Join(dir, "journal"), g.r, jopts); err != nil {
 		g.j = nil
 		g.close()
 		return nil, err

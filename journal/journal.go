@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -98,7 +99,11 @@ func (j *Journal) recover() error {
 		return err
 	}
 	if !found {
-		if looksFormatted(j.f) {
+		used, err := looksFormatted(j.f)
+		if err != nil {
+			return err
+		}
+		if used {
 			return fmt.Errorf("%w: %s has records but no valid header", ErrCorrupt, j.name)
 		}
 		return j.format()
@@ -148,7 +153,11 @@ func (j *Journal) format() error {
 		return fmt.Errorf("journal: format %s: %w", j.name, err)
 	}
 	if err := j.f.Allocate(0, size); err != nil {
-		if err2 := j.f.Truncate(size); err2 != nil {
+		if !errors.Is(err, vfs.ErrUnsupported) {
+			return fmt.Errorf("journal: format %s: %w", j.name, err)
+		}
+		// No preallocation here: a sparse file of the right size.
+		if err := j.f.Truncate(size); err != nil {
 			return fmt.Errorf("journal: format %s: %w", j.name, err)
 		}
 	}
@@ -214,7 +223,9 @@ func (j *Journal) failLocked(err error) error {
 	if j.err == nil {
 		j.err = fmt.Errorf("%w: %w", ErrFailed, err)
 		j.log.Error("journal failed", slog.String("file", j.name), slog.Any("err", err))
-		j.r.Fail(err)
+		// The region refuses further writes with an error that wraps
+		// both its own ErrFailed and this journal's.
+		j.r.Fail(j.err)
 		j.cond.Broadcast()
 	}
 	return j.err

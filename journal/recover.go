@@ -2,7 +2,9 @@ package journal
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"mapstore/internal/vfs"
@@ -14,7 +16,10 @@ func readHeader(f vfs.File) (h header, found bool, err error) {
 	buf := make([]byte, headerLen)
 	for slot := int64(0); slot < 2; slot++ {
 		if _, err := f.ReadAt(buf, slot*headerSlotSz); err != nil {
-			continue // a short file: this slot was never written
+			if errors.Is(err, io.EOF) {
+				continue // a short file: this slot was never written
+			}
+			return header{}, false, fmt.Errorf("journal: reading header slot %d of %s: %w", slot, f.Name(), err)
 		}
 		if s, ok := decodeHeader(buf); ok && (!found || s.seq > h.seq) {
 			h, found = s, true
@@ -27,12 +32,15 @@ func readHeader(f vfs.File) (h header, found bool, err error) {
 // journal with no valid header is formatted afresh only if it does not:
 // a crash during formatting leaves no records, while two damaged headers
 // over live records are corruption that must not be papered over.
-func looksFormatted(f vfs.File) bool {
+func looksFormatted(f vfs.File) (bool, error) {
 	buf := make([]byte, sectorSize)
 	if _, err := f.ReadAt(buf, dataStart); err != nil {
-		return false
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		return false, fmt.Errorf("journal: reading %s: %w", f.Name(), err)
 	}
-	return !bytes.Equal(buf, make([]byte, sectorSize))
+	return !bytes.Equal(buf, make([]byte, sectorSize)), nil
 }
 
 // scanned is one committed record found by recovery.

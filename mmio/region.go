@@ -227,7 +227,8 @@ func (r *Region) Close() error {
 		return fmt.Errorf("%w: %d", ErrViewsOutstanding, n)
 	}
 	r.closed = true
-	r.Fail(ErrClosed)
+	closedErr := error(ErrClosed)
+	r.failed.CompareAndSwap(nil, &closedErr)
 	return r.b.close()
 }
 
