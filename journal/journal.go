@@ -87,6 +87,9 @@ func Open(fs vfs.FS, name string, r *mmio.Region, opts Options) (*Journal, error
 		j.cpStop = make(chan struct{})
 		j.cpDone = make(chan struct{})
 		go j.checkpointLoop()
+		// When reclaim runs short of pages it may drop, checkpoint early
+		// so the journaled ones become clean.
+		r.SetPressureHook(j.kickCheckpoint)
 	}
 	return j, nil
 }

@@ -43,12 +43,19 @@ type Options struct {
 	// file must already be at least Offset+Size long. Default: the rest of
 	// the file from Offset, rounded down to a page.
 	Size int64
-	// Budget bounds the bytes of privately held pages (modified pages, and
-	// for a buffered region every loaded page). Reclaim runs when a write
-	// would exceed it. Pages that are dirty or being committed can never
+	// Budget bounds the bytes of privately held pages: pages written
+	// since they were last dropped (for a mapping, the private copies the
+	// kernel made on write; pages only read stay in the page cache and are
+	// the kernel's to manage). Reclaim runs when a write would exceed it. Pages that are dirty or being committed can never
 	// be dropped, so the budget is soft while they exceed it. Default 0:
 	// unlimited.
 	Budget int64
+	// ForegroundReclaimOnly turns off the background reclaimer. By default
+	// a region with a budget runs one, like the kernel's kswapd: when the
+	// private pages pass 7/8 of the budget it reclaims down to 3/4, so
+	// writers seldom reclaim (and wait for writeback) themselves; a writer
+	// still reclaims synchronously when the budget itself is exceeded.
+	ForegroundReclaimOnly bool
 	// Policy is the reclaim policy. Default FullRecycling.
 	Policy Policy
 	// Shards is the number of page-table shards; each has its own lock

@@ -12,29 +12,90 @@ func (r *Region) Reclaim() error {
 		return err
 	}
 	defer r.release()
-	return r.reclaim()
-}
-
-// reclaim drops private pages until the region is a little under budget
-// (the slack gathers victims in batches so writeback gets long runs).
-// Clean pages go first; with FullRecycling, journaled pages follow, written
-// home with vectored writes before they are dropped. Dirty and pending
-// pages are never taken.
-func (r *Region) reclaim() error {
 	if r.opts.Budget <= 0 {
 		return nil
 	}
-	r.reclaimMu.Lock()
-	defer r.reclaimMu.Unlock()
-	budget := r.opts.Budget / PageSize
-	over := r.private.Load() - budget
-	if over <= 0 {
+	return r.reclaimTo(r.foregroundTarget())
+}
+
+// SetPressureHook installs fn, called (without locks held, and without
+// waiting for it to act) when reclaim finds too few pages it may drop
+// because the rest are journaled and not yet home: the journal uses it to
+// start a checkpoint early. fn must not block.
+func (r *Region) SetPressureHook(fn func()) { r.pressure.Store(&fn) }
+
+// Watermarks, in pages: a writer that takes the region over the budget
+// reclaims to foregroundTarget itself; passing highWater wakes the
+// background reclaimer, which reclaims to lowWater.
+func (r *Region) budgetPages() int64 { return r.opts.Budget / PageSize }
+func (r *Region) highWater() int64   { return r.budgetPages() * 7 / 8 }
+func (r *Region) lowWater() int64    { return r.budgetPages() * 3 / 4 }
+func (r *Region) foregroundTarget() int64 {
+	b := r.budgetPages()
+	// A little under the budget, so victims come in batches and writeback
+	// gets long runs.
+	return b - min(max(b/16, 32), b)
+}
+
+// afterGrowth runs after a write made pages private: it wakes the
+// background reclaimer past the high watermark and reclaims on the
+// caller's goroutine past the budget.
+func (r *Region) afterGrowth() error {
+	if r.opts.Budget <= 0 {
 		return nil
 	}
-	need := over + min(max(budget/16, 32), budget)
+	n := r.private.Load()
+	if r.bgKick != nil && n > r.highWater() {
+		select {
+		case r.bgKick <- struct{}{}:
+		default:
+		}
+	}
+	if n > r.budgetPages() {
+		return r.reclaimTo(r.foregroundTarget())
+	}
+	return nil
+}
+
+// backgroundReclaim is the region's kswapd.
+func (r *Region) backgroundReclaim() {
+	defer close(r.bgDone)
+	for {
+		select {
+		case <-r.bgStop:
+			return
+		case <-r.bgKick:
+		}
+		if err := r.acquire(); err != nil {
+			return
+		}
+		err := r.reclaimTo(r.lowWater())
+		r.release()
+		if err != nil {
+			r.log.Warn("background reclaim failed", slog.Any("err", err))
+		}
+	}
+}
+
+// reclaimTo drops private pages until at most target remain. Clean pages
+// go first; with FullRecycling, journaled pages follow, written home with
+// vectored writes before they are dropped. Dirty and pending pages are
+// never taken.
+func (r *Region) reclaimTo(target int64) error {
+	r.reclaimMu.Lock()
+	defer r.reclaimMu.Unlock()
+	need := r.private.Load() - target
+	if need <= 0 {
+		return nil
+	}
 	r.stats.reclaims.Add(1)
 
 	victims := r.collect(need, false)
+	if int64(len(victims)) < need {
+		if fn := r.pressure.Load(); fn != nil {
+			(*fn)()
+		}
+	}
 	var journaled []int64
 	if int64(len(victims)) < need && r.opts.Policy == FullRecycling {
 		journaled = r.collect(need-int64(len(victims)), true)

@@ -31,6 +31,10 @@ type Region struct {
 	failed  atomic.Pointer[error]
 
 	reclaimMu sync.Mutex // one reclaimer at a time
+	bgKick    chan struct{}
+	bgStop    chan struct{}
+	bgDone    chan struct{}
+	pressure  atomic.Pointer[func()]
 	wbMu      sync.Mutex // one writer-home at a time (reclaim or checkpoint)
 	rrShard   int        // next shard reclaim scans first (under reclaimMu)
 
@@ -93,6 +97,12 @@ func open(f vfs.File, opts Options, mapped bool) (*Region, error) {
 		}
 	} else {
 		r.b = newHeapBacking(f, r.off, size)
+	}
+	if opts.Budget > 0 && !opts.ForegroundReclaimOnly {
+		r.bgKick = make(chan struct{}, 1)
+		r.bgStop = make(chan struct{})
+		r.bgDone = make(chan struct{})
+		go r.backgroundReclaim()
 	}
 	return r, nil
 }
@@ -229,6 +239,14 @@ func (r *Region) Close() error {
 	r.closed = true
 	closedErr := error(ErrClosed)
 	r.failed.CompareAndSwap(nil, &closedErr)
+	if r.bgStop != nil {
+		// The reclaimer's next acquire fails; wait for it to be gone
+		// before unmapping. (It cannot hold the lock we hold.)
+		close(r.bgStop)
+		r.viewMu.Unlock()
+		<-r.bgDone
+		r.viewMu.Lock()
+	}
 	return r.b.close()
 }
 

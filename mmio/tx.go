@@ -67,10 +67,8 @@ func (tx *Tx) WriteAt(p []byte, off int64) (int, error) {
 			return written, err
 		}
 	}
-	if r.opts.Budget > 0 && r.private.Load()*PageSize > r.opts.Budget {
-		if err := r.reclaim(); err != nil {
-			return written, err
-		}
+	if err := r.afterGrowth(); err != nil {
+		return written, err
 	}
 	return written, nil
 }

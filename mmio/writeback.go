@@ -73,6 +73,8 @@ func (r *Region) WriteHome() (int, error) {
 
 	var ws []homeWrite
 	snaps := make(map[int64]homeSnap)
+	var scanErr error
+scan:
 	for i := range r.shards {
 		s := &r.shards[i]
 		s.mu.Lock()
@@ -84,24 +86,38 @@ func (r *Region) WriteHome() (int, error) {
 			case p.frozen != nil:
 				ws = append(ws, homeWrite{pg, p.frozen})
 				snaps[pg] = homeSnap{dver: p.dver}
-			case p.has(fDirty | fPending | fWriteback):
-				s.mu.Unlock()
-				return 0, fmt.Errorf("mmio: page %d is journaled and changed without a frozen copy (flags %#x)", pg, p.flags)
+			case p.has(fDirty | fPending):
+				scanErr = fmt.Errorf("mmio: page %d is journaled and changed without a frozen copy (flags %#x)", pg, p.flags)
 			default:
 				mem, err := r.b.bytes(pg, 1)
 				if err != nil {
-					s.mu.Unlock()
-					return 0, err
+					scanErr = err
+					break
 				}
-				p.flags |= fWriteback
+				// A journaled page already flagged fWriteback is a reclaim
+				// victim waiting for wbMu to write it home: its memory
+				// cannot change meanwhile, so write it from there too, but
+				// leave the flag to reclaim, which drops the page next.
+				snap := homeSnap{dver: p.dver}
+				if !p.has(fWriteback) {
+					p.flags |= fWriteback
+					snap.fromMem = true
+				}
 				ws = append(ws, homeWrite{pg, mem})
-				snaps[pg] = homeSnap{dver: p.dver, fromMem: true}
+				snaps[pg] = snap
+			}
+			if scanErr != nil {
+				s.mu.Unlock()
+				break scan
 			}
 		}
 		s.mu.Unlock()
 	}
 
-	werr := r.writeRuns(ws)
+	werr := scanErr
+	if werr == nil {
+		werr = r.writeRuns(ws)
+	}
 	for _, w := range ws {
 		s := r.shardOf(w.pg)
 		s.mu.Lock()
@@ -116,6 +132,10 @@ func (r *Region) WriteHome() (int, error) {
 		}
 		s.cond.Broadcast()
 		s.mu.Unlock()
+	}
+	if scanErr != nil {
+		// Nothing was written; the pages collected so far are released.
+		return 0, scanErr
 	}
 	if werr != nil {
 		r.Fail(werr)
