@@ -139,10 +139,20 @@ func (j *Journal) recover() error {
 	if n := len(recs); n > 0 {
 		last := recs[n-1]
 		j.head, j.nextLSN = last.pos+last.size, last.lsn+1
-		// Everything replayed is home and synced: start empty.
-		if err := j.writeHeader(j.nextLSN, j.head); err != nil {
-			return err
-		}
+	}
+	// Beyond the end of the log there may be records that were written but
+	// discarded: torn ones, and whole ones behind a torn one (a group
+	// commit's writes can reach the disk in any order). None was
+	// acknowledged, and recovery has just decided they never happened, so
+	// they must never be read again. New records would reuse their LSNs,
+	// and one of them could line up with a stale record and resurrect it;
+	// so the LSNs jump past any that could still be in the file (at most
+	// one record per sector), and the new header, written before any new
+	// record, makes the jump durable. Everything replayed is home and
+	// synced: the journal starts empty.
+	j.nextLSN += uint64(j.end / sectorSize)
+	if err := j.writeHeader(j.nextLSN, j.head); err != nil {
+		return err
 	}
 	j.durableLSN = j.nextLSN - 1
 	return nil
