@@ -29,7 +29,12 @@ type mmapBacking struct {
 	// noPopulate is set once the kernel has refused MADV_POPULATE_READ
 	// (Linux before 5.14); prefetch then reads the file with pread.
 	noPopulate atomic.Bool
+	// populateRead is madvise(MADV_POPULATE_READ); tests replace it to
+	// play an older kernel.
+	populateRead func(mem []byte) error
 }
+
+func madvisePopulateRead(mem []byte) error { return unix.Madvise(mem, unix.MADV_POPULATE_READ) }
 
 func newMmapBacking(f vfs.File, off, size int64) (*mmapBacking, error) {
 	fd := f.Fd()
@@ -40,7 +45,7 @@ func newMmapBacking(f vfs.File, off, size int64) (*mmapBacking, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mmio: mmap %s [%d, %d): %w", f.Name(), off, off+size, err)
 	}
-	return &mmapBacking{f: f, off: off, data: data}, nil
+	return &mmapBacking{f: f, off: off, data: data, populateRead: madvisePopulateRead}, nil
 }
 
 func (m *mmapBacking) bytes(pg, n int64) ([]byte, error) {
@@ -102,7 +107,7 @@ func (m *mmapBacking) prefetch(ctx context.Context, pg, n int64) error {
 func (m *mmapBacking) populate(pg, n int64) error {
 	mem := m.data[pg*PageSize : (pg+n)*PageSize]
 	if !m.noPopulate.Load() {
-		err := unix.Madvise(mem, unix.MADV_POPULATE_READ)
+		err := m.populateRead(mem)
 		switch {
 		case err == nil:
 			return nil

@@ -139,16 +139,26 @@ func (r *Region) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	defer r.release()
-	first, end, err := r.checkRange(off, len(p))
-	if err != nil || len(p) == 0 {
-		return 0, err
-	}
-	mem, err := r.b.bytes(first, end-first)
+	mem, err := r.span(off, len(p))
 	if err != nil {
 		return 0, err
 	}
+	return copyProtected(p, mem)
+}
+
+// span returns the region's memory for [off, off+n), loaded first if the
+// backing needs it. The slice aliases the region.
+func (r *Region) span(off int64, n int) ([]byte, error) {
+	first, end, err := r.checkRange(off, n)
+	if err != nil || n == 0 {
+		return []byte{}, err
+	}
+	mem, err := r.b.bytes(first, end-first)
+	if err != nil {
+		return nil, err
+	}
 	start := off - first*PageSize
-	return copyProtected(p, mem[start:start+int64(len(p))])
+	return mem[start : start+int64(n) : start+int64(n)], nil
 }
 
 // Prefetch makes [off, off+n) resident without stalling the calling

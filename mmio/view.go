@@ -37,21 +37,12 @@ func (r *Region) View(off int64, n int) (*View, error) {
 		return nil, err
 	}
 	defer r.release()
-	first, end, err := r.checkRange(off, n)
+	mem, err := r.span(off, n)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		r.views.Add(1)
-		return &View{r: r, b: []byte{}}, nil
-	}
-	mem, err := r.b.bytes(first, end-first)
-	if err != nil {
-		return nil, err
-	}
-	start := off - first*PageSize
 	r.views.Add(1)
-	return &View{r: r, b: mem[start : start+int64(n) : start+int64(n)]}, nil
+	return &View{r: r, b: mem}, nil
 }
 
 // Bytes returns the viewed memory. It panics if the view was released.
