@@ -10,9 +10,43 @@ import (
 // keeps sizes in 32 bits).
 const maxRecord = 1<<32 - sectorSize
 
-// recordSizeFor returns the padded size of a record of n whole pages.
-func recordSizeFor(n int) int64 {
-	return padded(recordSize(n, int64(n)*mmio.PageSize))
+// rangeLimit is the most bytes of a page a record carries as byte ranges;
+// a page written more than that is carried whole.
+const rangeLimit = mmio.PageSize / 2
+
+// pageEntries returns the entries that carry one sealed page: its written
+// ranges when they are small, the whole page otherwise. Either way the
+// record redoes exactly the transaction's change: the bytes outside the
+// ranges hold the previous committed version, which the home copy plus
+// the records before this one already produce at recovery.
+func pageEntries(off int64, written []mmio.Span, out []entry) []entry {
+	n := 0
+	for _, sp := range written {
+		n += sp.Hi - sp.Lo
+	}
+	if n > rangeLimit {
+		return append(out, entry{off: off, n: mmio.PageSize})
+	}
+	for _, sp := range written {
+		out = append(out, entry{off: off + int64(sp.Lo), n: uint32(sp.Hi - sp.Lo)})
+	}
+	return out
+}
+
+// recordBound returns the padded size of the record a transaction will
+// need.
+func recordBound(tx *mmio.Tx) int64 {
+	var count int
+	var data int64
+	var es []entry
+	tx.Written(func(pg int64, written []mmio.Span) {
+		es = pageEntries(0, written, es[:0])
+		count += len(es)
+		for _, e := range es {
+			data += int64(e.n)
+		}
+	})
+	return padded(recordSize(count, data))
 }
 
 // Commit makes the transaction's changes durable, all or none, and ends the
@@ -32,7 +66,7 @@ func (j *Journal) Commit(tx *mmio.Tx) error {
 	if tx.Region() != j.r {
 		return fmt.Errorf("journal: transaction belongs to another region")
 	}
-	size := recordSizeFor(tx.Len())
+	size := recordBound(tx)
 	if size > j.end-dataStart || size > maxRecord {
 		tx.Rollback()
 		return fmt.Errorf("%w: %d pages need %d bytes, the journal holds %d",
@@ -50,14 +84,21 @@ func (j *Journal) Commit(tx *mmio.Tx) error {
 		return nil
 	}
 
-	entries := make([]entry, len(pages))
-	data := make([][]byte, len(pages))
-	for i, p := range pages {
-		entries[i] = entry{off: p.Off, n: mmio.PageSize}
-		data[i] = p.Data
+	entries := make([]entry, 0, len(pages))
+	data := make([][]byte, 0, len(pages))
+	var dataLen int64
+	for _, p := range pages {
+		first := len(entries)
+		entries = pageEntries(p.Off, p.Written, entries)
+		for _, e := range entries[first:] {
+			lo := e.off - p.Off
+			data = append(data, p.Data[lo:lo+int64(e.n)])
+			dataLen += int64(e.n)
+		}
 	}
 	body := bodyCRC(entries, data)
-	raw := recordSize(len(entries), int64(len(pages))*mmio.PageSize)
+	raw := recordSize(len(entries), dataLen)
+	size = padded(raw)
 
 	j.mu.Lock()
 	pos, err := j.reserve(size)

@@ -10,9 +10,14 @@
 // # Commit
 //
 // Commit seals the transaction's dirty pages (they cannot change until
-// durable), builds one redo record of their images, appends it to the
+// durable), builds one redo record of the change, appends it to the
 // journal file with one vectored write straight from the region's memory,
-// and makes it durable with one fdatasync. While one committer syncs, the
+// and makes it durable with one fdatasync. A page the transaction wrote
+// in more than half goes into the record whole; a page it touched in a few
+// small places goes in as just those byte ranges, so small updates cost
+// small records. Either way the record redoes exactly the change: the
+// rest of the page is its previous committed version, which recovery
+// rebuilds from the home copy and the records before. While one committer syncs, the
 // others queue; the next leader writes all queued records back to back and
 // syncs once (group commit). Every record keeps its own commit mark, so one
 // transaction never depends on another's.
@@ -80,7 +85,7 @@
 //	+--------+------+------+--------+--------+--------+--------+--------+
 //	| off u64 | len u32 | 0 u32 |  x count                                 entry table
 //	+-----------------------------------------------------------------+
-//	| data of entry 0 | data of entry 1 | ...                         |  page images
+//	| data of entry 0 | data of entry 1 | ...                         |  pages or byte ranges
 //	+--------+--------+--------+--------------------------------------+
 //	| "MSJC" | crc    | lsn    | zero padding to a 512-byte boundary  |  commit mark, 16 B
 //	| u32    | u32    | u64    |                                      |

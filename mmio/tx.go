@@ -18,13 +18,13 @@ import (
 type Tx struct {
 	r     *Region
 	id    uint64
-	pages map[int64]struct{}
+	pages map[int64]spans // the byte ranges written in each page
 	done  bool
 }
 
 // Begin starts a transaction.
 func (r *Region) Begin() *Tx {
-	return &Tx{r: r, id: r.txSeq.Add(1), pages: make(map[int64]struct{})}
+	return &Tx{r: r, id: r.txSeq.Add(1), pages: make(map[int64]spans)}
 }
 
 // Region returns the region the transaction writes to.
@@ -32,6 +32,15 @@ func (tx *Tx) Region() *Region { return tx.r }
 
 // Len returns the number of pages the transaction has dirtied.
 func (tx *Tx) Len() int { return len(tx.pages) }
+
+// Written calls fn for each page the transaction has dirtied, with the
+// byte ranges written in it (see SealedPage.Written). fn must not keep
+// the slice.
+func (tx *Tx) Written(fn func(pg int64, written []Span)) {
+	for pg, sp := range tx.pages {
+		fn(pg, sp)
+	}
+}
 
 // ReadAt reads the region, including this and other transactions'
 // uncommitted writes.
@@ -64,8 +73,12 @@ func (tx *Tx) WriteAt(p []byte, off int64) (int, error) {
 		n, err := copyProtected(mem[lo:], p[written:])
 		written += n
 		if err != nil {
+			// The copy stopped somewhere unknown: count the page as
+			// written whole, so nothing in it escapes the record.
+			tx.pages[pg] = spans{{0, PageSize}}
 			return written, err
 		}
+		tx.pages[pg] = tx.pages[pg].add(int(lo), int(lo)+n)
 	}
 	if err := r.afterGrowth(); err != nil {
 		return written, err
@@ -92,7 +105,9 @@ func (tx *Tx) own(pg int64) error {
 			s.pages[pg] = &page{flags: fPrivate | fDirty | fReferenced, owner: tx.id}
 			s.queue = append(s.queue, pg)
 			r.private.Add(1)
-			tx.pages[pg] = struct{}{}
+			if _, ok := tx.pages[pg]; !ok {
+				tx.pages[pg] = nil
+			}
 			return nil
 		}
 		switch {
@@ -120,7 +135,9 @@ func (tx *Tx) own(pg int64) error {
 		}
 		p.flags |= fDirty | fReferenced
 		p.owner = tx.id
-		tx.pages[pg] = struct{}{}
+		if _, ok := tx.pages[pg]; !ok {
+			tx.pages[pg] = nil
+		}
 		return nil
 	}
 }
@@ -134,6 +151,11 @@ type SealedPage struct {
 	// Data is the page's memory, PageSize bytes. It stays unchanged until
 	// MarkDurable (or Fail) for this page: writers wait meanwhile.
 	Data []byte
+	// Written lists the byte ranges of the page the transaction wrote,
+	// sorted and disjoint (the whole page once it wrote in more than a few
+	// places). The rest of Data equals the page's previous committed
+	// version, so a redo record may carry just these ranges.
+	Written []Span
 }
 
 // Seal ends the transaction and hands its pages, sorted by offset, to the
@@ -170,7 +192,7 @@ func (tx *Tx) Seal() ([]SealedPage, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = SealedPage{Page: pg, Off: r.off + pg*PageSize, Data: mem}
+		out[i] = SealedPage{Page: pg, Off: r.off + pg*PageSize, Data: mem, Written: tx.pages[pg]}
 	}
 	return out, nil
 }
