@@ -18,10 +18,10 @@ func (r *Region) Reclaim() error {
 	return r.reclaimTo(r.foregroundTarget())
 }
 
-// SetPressureHook installs fn, called (without locks held, and without
-// waiting for it to act) when reclaim finds too few pages it may drop
-// because the rest are journaled and not yet home: the journal uses it to
-// start a checkpoint early. fn must not block.
+// SetPressureHook installs fn, called (without waiting for it to act) when
+// Clean-Only Recycling finds too few pages it may drop because the rest
+// are journaled and not yet home: the journal uses it to start a
+// checkpoint early. fn must not block or call back into the region.
 func (r *Region) SetPressureHook(fn func()) { r.pressure.Store(&fn) }
 
 // Watermarks, in pages: a writer that takes the region over the budget
@@ -91,7 +91,10 @@ func (r *Region) reclaimTo(target int64) error {
 	r.stats.reclaims.Add(1)
 
 	victims := r.collect(need, false)
-	if int64(len(victims)) < need {
+	if int64(len(victims)) < need && r.opts.Policy == CleanOnlyRecycling {
+		// Only a checkpoint can make journaled pages droppable. (Full
+		// Recycling writes them home itself: kicking checkpoints from
+		// here would write every hot page home again and again.)
 		if fn := r.pressure.Load(); fn != nil {
 			(*fn)()
 		}

@@ -57,7 +57,7 @@ func (tx *Tx) WriteAt(p []byte, off int64) (int, error) {
 	}
 	defer r.release()
 	first, end, err := r.checkRange(off, len(p))
-	if err != nil {
+	if err != nil || len(p) == 0 {
 		return 0, err
 	}
 	written := 0
