@@ -72,7 +72,13 @@ func (j *Journal) Commit(tx *mmio.Tx) error {
 		return fmt.Errorf("%w: %d pages need %d bytes, the journal holds %d",
 			ErrTooLarge, tx.Len(), size, j.end-dataStart)
 	}
-	if err := j.Err(); err != nil {
+	j.mu.Lock()
+	err := j.err
+	if err == nil && j.closed {
+		err = ErrClosed
+	}
+	j.mu.Unlock()
+	if err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -64,8 +64,15 @@ func createDevice(t testing.TB, fs vfs.FS, dir string) {
 }
 
 // openRig opens the home file in dir, a region over it (mapped, or
-// buffered) and the journal.
+// buffered) and the journal, which checkpoints inline so that the file
+// operations of a workload are the same every run.
 func openRig(fs vfs.FS, dir string, mapped bool, ropts mmio.Options, jopts journal.Options) (*rig, error) {
+	jopts.InlineCheckpoint = true
+	return openRigWith(fs, dir, mapped, ropts, jopts)
+}
+
+// openRigWith is openRig with the journal options as given.
+func openRigWith(fs vfs.FS, dir string, mapped bool, ropts mmio.Options, jopts journal.Options) (*rig, error) {
 	g := &rig{}
 	var err error
 	if g.dev, err = fs.OpenReadWrite(path.Join(dir, "dev")); err != nil {
@@ -82,7 +89,6 @@ func openRig(fs vfs.FS, dir string, mapped bool, ropts mmio.Options, jopts journ
 	if jopts.Size == 0 {
 		jopts.Size = testJournal
 	}
-	jopts.InlineCheckpoint = true
 	if g.j, err = journal.Open(fs, path.Join(dir, "journal"), g.r, jopts); err != nil {
 		g.j = nil
 		g.close()

@@ -230,3 +230,79 @@ func TestDiscardedTailStaysDiscarded(t *testing.T) {
 		t.Fatalf("a discarded record came back: %s", diff(got, want))
 	}
 }
+
+// TestBackgroundCheckpointer runs concurrent committers against a small
+// journal with the background checkpointer, so commits regularly find the
+// journal full and wait for it; everything survives a crash.
+func TestBackgroundCheckpointer(t *testing.T) {
+	mem := vfs.NewMem()
+	createDevice(t, mem, "/")
+	g, err := openRigWith(mem, "/", false, mmio.Options{Budget: 16 * mmio.PageSize}, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, rounds = 8, 150
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			for i := 0; i < rounds; i++ {
+				val := bytes.Repeat([]byte{byte(w), byte(i)}, mmio.PageSize)
+				// Worker w owns pages 8w..8w+7 and rewrites two of them.
+				cs := []change{
+					{off: int64(8*w+i%8) * mmio.PageSize, data: val[:mmio.PageSize]},
+					{off: int64(8*w+(i+3)%8) * mmio.PageSize, data: val[:mmio.PageSize]},
+				}
+				if err := g.commit(cs); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st := g.j.Stats()
+	t.Logf("%+v", st)
+	if st.Checkpoints == 0 || st.SpaceWaits == 0 {
+		t.Errorf("the background checkpointer was not exercised: %+v", st)
+	}
+	want, err := g.contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.close()
+	g2, err := openRig(mem.CrashClone(vfs.CrashOptions{}), "/", false, mmio.Options{}, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g2.close()
+	if got, _ := g2.contents(); !bytes.Equal(got, want) {
+		t.Fatalf("after a crash: %s", diff(got, want))
+	}
+}
+
+// TestCommitAfterClose is refused and leaves the region usable.
+func TestCommitAfterClose(t *testing.T) {
+	mem := vfs.NewMem()
+	createDevice(t, mem, "/")
+	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if err := g.j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.commit([]change{{off: 0, data: []byte("late")}}); !errors.Is(err, journal.ErrClosed) {
+		t.Fatalf("commit after Close: %v, want ErrClosed", err)
+	}
+	got := make([]byte, 4)
+	if _, err := g.r.ReadAt(got, 0); err != nil || !bytes.Equal(got, make([]byte, 4)) {
+		t.Fatalf("the refused commit left %q in the region (err %v)", got, err)
+	}
+	g.j = nil
+}
