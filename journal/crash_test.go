@@ -21,9 +21,9 @@ import (
 // probability one half and the last write is torn.
 //
 // MAPSTORE_CRASH_COMMITS sets the number of commits per model (default
-// 700, which gives well over 10,000 crash points in all).
+// 800, which gives well over 10,000 crash points in all).
 func TestCrashAtEveryPoint(t *testing.T) {
-	commits := envInt("MAPSTORE_CRASH_COMMITS", 700)
+	commits := envInt("MAPSTORE_CRASH_COMMITS", 800)
 	models := []struct {
 		name string
 		opts func(rng *rand.Rand) vfs.CrashOptions
@@ -44,7 +44,7 @@ func TestCrashAtEveryPoint(t *testing.T) {
 			total += n
 		})
 	}
-	if commits == 700 && total < 10000 {
+	if commits == 800 && total < 10000 {
 		t.Errorf("only %d crash points checked, want at least 10000", total)
 	}
 }
