@@ -1,0 +1,187 @@
+package hashfs
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// MaxBlock bounds an object's logical blocks: each object has a 48-bit
+// logical block space (FlashMap's virtual SSDs are 48-bit too).
+const MaxBlock = 1<<48 - 1
+
+// Key names one logical block of one object.
+type Key struct {
+	Obj   uint64
+	Block uint64 // < MaxBlock+1
+}
+
+// Move is one relocation a deletion asks for: the block in slot From must
+// be copied to slot To (slot i is physical block i), after which From is
+// free. Moves are listed in the order they must be carried out.
+type Move struct {
+	From, To int64
+	Key      Key
+}
+
+// entry is one slot. used distinguishes an empty slot from a mapping of
+// key {0, 0}.
+type entry struct {
+	key  Key
+	used bool
+}
+
+// Table is the pure logic of the HashFS translation: a statically sized
+// open-addressing table with linear probing in which slot i is physical
+// block i. It does no I/O and no locking; the caller persists it and
+// carries out the moves a deletion returns.
+type Table struct {
+	slots []entry
+	n     int64
+	run   int64 // blocks per run: a power of two dividing n
+	shift uint  // log2(run)
+	used  int64
+}
+
+// New returns an empty table of n slots whose runs are run blocks long.
+// n must be a positive multiple of run, run a power of two.
+func New(n int64, run int) (*Table, error) {
+	if run <= 0 || run&(run-1) != 0 {
+		return nil, fmt.Errorf("hashfs: run length %d is not a power of two", run)
+	}
+	if n <= 0 || n%int64(run) != 0 {
+		return nil, fmt.Errorf("hashfs: %d slots is not a positive multiple of the run length %d", n, run)
+	}
+	return &Table{
+		slots: make([]entry, n),
+		n:     n,
+		run:   int64(run),
+		shift: uint(bits.TrailingZeros(uint(run))),
+	}, nil
+}
+
+// Len returns the number of mapped blocks.
+func (t *Table) Len() int64 { return t.used }
+
+// Slots returns the table's size: the number of physical blocks.
+func (t *Table) Slots() int64 { return t.n }
+
+// Home returns the slot where k belongs when nothing collides: the runs of
+// an object are hashed, and the blocks of one run sit side by side from
+// the run's start, so a large object's consecutive blocks are usually
+// physically contiguous.
+func (t *Table) Home(k Key) int64 {
+	groups := uint64(t.n >> t.shift)
+	h := mix(k.Obj, k.Block>>t.shift)
+	hi, _ := bits.Mul64(h, groups) // h scaled to [0, groups) without a division
+	g := int64(hi)
+	return g<<t.shift | int64(k.Block)&(t.run-1)
+}
+
+// mix hashes an object id and run number (the splitmix64 finalizer over a
+// combination of both).
+func mix(obj, run uint64) uint64 {
+	x := obj*0x9e3779b97f4a7c15 ^ run*0xc2b2ae3d27d4eb4f
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// dist is how far forward slot to is from slot from, cyclically.
+func (t *Table) dist(from, to int64) int64 {
+	d := to - from
+	if d < 0 {
+		d += t.n
+	}
+	return d
+}
+
+func (t *Table) next(i int64) int64 {
+	if i++; i == t.n {
+		return 0
+	}
+	return i
+}
+
+// Lookup returns the slot (physical block) of k.
+func (t *Table) Lookup(k Key) (int64, bool) {
+	i := t.Home(k)
+	for probes := int64(0); probes < t.n; probes++ {
+		e := &t.slots[i]
+		if !e.used {
+			return 0, false
+		}
+		if e.key == k {
+			return i, true
+		}
+		i = t.next(i)
+	}
+	return 0, false
+}
+
+// Insert maps k to the first free slot from its home on, allocating that
+// physical block, and returns it.
+func (t *Table) Insert(k Key) (int64, error) {
+	if k.Block > MaxBlock {
+		return 0, fmt.Errorf("%w: %d", ErrBlockRange, k.Block)
+	}
+	i := t.Home(k)
+	for probes := int64(0); probes < t.n; probes++ {
+		e := &t.slots[i]
+		if !e.used {
+			*e = entry{key: k, used: true}
+			t.used++
+			return i, nil
+		}
+		if e.key == k {
+			return i, fmt.Errorf("%w: object %d block %d", ErrExists, k.Obj, k.Block)
+		}
+		i = t.next(i)
+	}
+	return 0, ErrFull
+}
+
+// Delete unmaps k, freeing its block, and keeps every other key reachable
+// without tombstones: entries after the hole that may move back toward
+// their home slide into it (backward-shift deletion). Each slide is a
+// block relocation, returned in order for the caller to carry out; when
+// Delete returns, the table already describes the state after them.
+func (t *Table) Delete(k Key) ([]Move, error) {
+	hole, ok := t.Lookup(k)
+	if !ok {
+		return nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+	}
+	t.slots[hole] = entry{}
+	t.used--
+	var moves []Move
+	for j := t.next(hole); t.slots[j].used; j = t.next(j) {
+		home := t.Home(t.slots[j].key)
+		// The entry at j may fill the hole if the hole lies between its
+		// home and j: it then sits no further from home than before.
+		if t.dist(home, j) >= t.dist(hole, j) {
+			t.slots[hole] = t.slots[j]
+			t.slots[j] = entry{}
+			moves = append(moves, Move{From: j, To: hole, Key: t.slots[hole].key})
+			hole = j
+		}
+	}
+	return moves, nil
+}
+
+// At returns the key in slot i, and whether the slot is in use.
+func (t *Table) At(i int64) (Key, bool) {
+	e := t.slots[i]
+	return e.key, e.used
+}
+
+// ProbeLength returns how many slots a lookup of k reads (1 if k sits in
+// its home slot), or 0 if k is not mapped.
+func (t *Table) ProbeLength(k Key) int64 {
+	i, ok := t.Lookup(k)
+	if !ok {
+		return 0
+	}
+	return t.dist(t.Home(k), i) + 1
+}
