@@ -1,0 +1,25 @@
+// Package ssdalloc allocates the small objects of a node (metadata records,
+// small bodies) the way SSDAlloc (NSDI'11) does, so that writing a 100-byte
+// object costs about 100 bytes of device writes, not a page.
+//
+// # Pools and object tables
+//
+// Objects are served by size class, in 0.5 KiB steps up to MaxObject. Each
+// class has a pool of object tables. A table owns a contiguous range of
+// object ids, an allocation bitmap over it and a free count; its first
+// table has 128 slots, each new one doubles the last up to 10,000, and
+// after that every new table has 10,000 more. Exactly one table of a pool
+// is active; when it is full, the table with the most free slots becomes
+// active, or a new one is made. An ordered map from the first id of each
+// table (tables are made with ever higher ids) finds the table of any id
+// in O(log tables).
+//
+//	class 1 (513..1024 B)   table 3: ids [385, 513)  active    free 12
+//	                        table 9: ids [1921, 2177)          free 0
+//	id 2000 -> binary search over table bases -> table 9, slot 79
+//
+// # This package today
+//
+// Pools is the pure bookkeeping (no I/O, no locks). The log of 128 KiB
+// segments, the DRAM tiers and durability through the journal build on it.
+package ssdalloc
