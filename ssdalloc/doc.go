@@ -18,8 +18,28 @@
 //	                        table 9: ids [1921, 2177)          free 0
 //	id 2000 -> binary search over table bases -> table 9, slot 79
 //
+// # Segments
+//
+// Stored objects live in a log of SegmentSize (128 KiB) segments. Each
+// record carries its back pointer (table, slot), so cleaning can tell a
+// live record (its table entry still points here) from a dead one and
+// move it. All integers are little-endian.
+//
+//	segment: +--------+------+------+--------+------------+-------+
+//	         | "MSSG" | ver  | 0    | seq    | 0 (12 B)   | crc   |  32 B, crc = CRC32C(bytes 0..28)
+//	         | u32    | u16  | u16  | u64    |            | u32   |
+//	         +--------+------+------+--------+------------+-------+
+//	         | record | record | ... | zeros (never written) ...  |
+//
+//	record:  +------+------+--------+--------+--------+--------+--------+------------+
+//	         | "SO" | 0    | len    | table  | slot   | crc    | 0      | data, zero |
+//	         | u16  | u16  | u32    | u32    | u32    | u32    | u32    | padded to 8|
+//	         +------+------+--------+--------+--------+--------+--------+------------+
+//	         crc = CRC32C(bytes 0..16, then data); an all-zero header ends the segment
+//
 // # This package today
 //
-// Pools is the pure bookkeeping (no I/O, no locks). The log of 128 KiB
-// segments, the DRAM tiers and durability through the journal build on it.
+// Pools is the pure bookkeeping (no I/O, no locks), and the segment format
+// is encoded and decoded. Writing the log, cleaning, the DRAM tiers and
+// durability through the journal build on them.
 package ssdalloc
