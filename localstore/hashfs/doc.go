@@ -31,5 +31,9 @@
 // # This package today
 //
 // Table is the pure logic: no I/O, no locks. The caller persists it and
-// performs the moves.
+// performs the moves. Two baselines implement the same Mapper interface
+// for benchmarks and model tests: Cuckoo, the same paper's global cuckoo
+// hash table (two hash functions, 4-slot buckets, a separate free-block
+// bitmap), and ExtentTree, the conventional per-object extent index with
+// a free-space bitmap.
 package hashfs
