@@ -39,7 +39,11 @@
 //
 // # This package today
 //
-// Pools is the pure bookkeeping (no I/O, no locks), and the segment format
-// is encoded and decoded. Writing the log, cleaning, the DRAM tiers and
-// durability through the journal build on them.
+// The pure core is here (no I/O, no locks): Pools hands out ids, Log
+// places records and picks cleaning victims, Allocator ties them together
+// (an object's table slot remembers its record; storing it again kills the
+// old record; cleaning asks Live for each decoded record and Relocates the
+// live ones), and the segment format is encoded and decoded. Writing
+// segments to the device, the DRAM tiers and durability through the
+// journal build on them.
 package ssdalloc
