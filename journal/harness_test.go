@@ -168,3 +168,16 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// memRig is the common start of a test: a crash FS with a zeroed device
+// and a region and journal open on it with default options.
+func memRig(t *testing.T) (*vfs.MemFS, *rig) {
+	t.Helper()
+	mem := vfs.NewMem()
+	createDevice(t, mem, "/")
+	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mem, g
+}

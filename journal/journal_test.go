@@ -108,12 +108,7 @@ func TestSyncFailureIsFailStop(t *testing.T) {
 // TestJournalWrapsAndReusesSpace commits far more than the journal holds,
 // so it wraps many times; everything survives a crash and a reopen.
 func TestJournalWrapsAndReusesSpace(t *testing.T) {
-	mem := vfs.NewMem()
-	createDevice(t, mem, "/")
-	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, g := memRig(t)
 	model := make([]byte, devSize)
 	for i := 0; i < 300; i++ {
 		cs := []change{{off: int64(i%testPages) * mmio.PageSize, data: bytes.Repeat([]byte{byte(i)}, mmio.PageSize)}}
@@ -140,14 +135,9 @@ func TestJournalWrapsAndReusesSpace(t *testing.T) {
 // TestTooLarge: a transaction that cannot fit is refused up front and
 // rolled back; the journal keeps working.
 func TestTooLarge(t *testing.T) {
-	mem := vfs.NewMem()
-	createDevice(t, mem, "/")
-	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, g := memRig(t)
 	defer g.close()
-	err = g.commit([]change{{off: 0, data: make([]byte, 40*mmio.PageSize)}})
+	err := g.commit([]change{{off: 0, data: make([]byte, 40*mmio.PageSize)}})
 	if !errors.Is(err, journal.ErrTooLarge) {
 		t.Fatalf("40-page commit into a %d-byte journal: %v, want ErrTooLarge", testJournal, err)
 	}
@@ -159,12 +149,7 @@ func TestTooLarge(t *testing.T) {
 // TestCorruptHeadersRefused: a journal whose two headers are destroyed but
 // whose record area holds records is corruption, not a fresh file.
 func TestCorruptHeadersRefused(t *testing.T) {
-	mem := vfs.NewMem()
-	createDevice(t, mem, "/")
-	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, g := memRig(t)
 	if err := g.commit([]change{{off: 0, data: []byte("keep me")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -182,12 +167,7 @@ func TestCorruptHeadersRefused(t *testing.T) {
 // never acknowledged and recovery discards them; they must not come back
 // when new records of the same sizes are written over the torn one.
 func TestDiscardedTailStaysDiscarded(t *testing.T) {
-	mem := vfs.NewMem()
-	createDevice(t, mem, "/")
-	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, g := memRig(t)
 	page := func(b byte) []byte { return bytes.Repeat([]byte{b}, mmio.PageSize) }
 	for i, c := range []change{{0, page(1)}, {mmio.PageSize, page(2)}, {2 * mmio.PageSize, page(3)}} {
 		if err := g.commit([]change{c}); err != nil {
@@ -195,6 +175,7 @@ func TestDiscardedTailStaysDiscarded(t *testing.T) {
 		}
 	}
 	g.close()
+	var err error
 	// Damage the second record's body: recovery keeps the first and
 	// discards the second and the third (as after a crash that tore the
 	// second of a group commit).
@@ -287,12 +268,7 @@ func TestBackgroundCheckpointer(t *testing.T) {
 
 // TestCommitAfterClose is refused and leaves the region usable.
 func TestCommitAfterClose(t *testing.T) {
-	mem := vfs.NewMem()
-	createDevice(t, mem, "/")
-	g, err := openRig(mem, "/", false, mmio.Options{}, journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, g := memRig(t)
 	defer g.close()
 	if err := g.j.Close(); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"mapstore/internal/vfs"
 )
@@ -185,6 +186,26 @@ type probe struct {
 	kind    Kind
 	isBlock bool
 	tmpfs   bool
+}
+
+// detect classifies path (which need not exist yet: then its directory's
+// file system decides).
+func detect(path string) (probe, error) {
+	mode, exists, err := statMode(path)
+	if err != nil {
+		return probe{}, err
+	}
+	if exists && mode&os.ModeDevice != 0 && mode&os.ModeCharDevice == 0 {
+		return probe{kind: KindBlock, isBlock: true}, nil
+	}
+	if exists && !mode.IsRegular() {
+		return probe{}, fmt.Errorf("device: %s is neither a regular file nor a block device", path)
+	}
+	dir := path
+	if !exists {
+		dir = filepath.Dir(path)
+	}
+	return fileKind(dir)
 }
 
 func statMode(path string) (os.FileMode, bool, error) {

@@ -15,23 +15,9 @@ import (
 	"mapstore/internal/vfs"
 )
 
-// detect classifies path (which need not exist yet: then its directory's
-// file system decides).
-func detect(path string) (probe, error) {
-	mode, exists, err := statMode(path)
-	if err != nil {
-		return probe{}, err
-	}
-	if exists && mode&os.ModeDevice != 0 && mode&os.ModeCharDevice == 0 {
-		return probe{kind: KindBlock, isBlock: true}, nil
-	}
-	if exists && !mode.IsRegular() {
-		return probe{}, fmt.Errorf("device: %s is neither a regular file nor a block device", path)
-	}
-	dir := path
-	if !exists {
-		dir = filepath.Dir(path)
-	}
+// fileKind classifies a file in dir by its file system: tmpfs and
+// dax-mounted file systems hold persistent memory, others plain files.
+func fileKind(dir string) (probe, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		return probe{}, fmt.Errorf("device: statfs %s: %w", dir, err)
