@@ -1,6 +1,7 @@
 package hashfs
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -48,6 +49,36 @@ func benchFill(tb testing.TB, m Mapper, load float64, rng *rand.Rand) []Key {
 		}
 	}
 	return keys
+}
+
+// benchAged makes BenchmarkMapper age the device before measuring (set
+// with -aged): a device filled once, in order, from empty flatters the
+// extent index (every object is one extent) in a way no long-lived store
+// sees.
+var benchAged = flag.Bool("aged", false, "age the device before BenchmarkMapper measures")
+
+// benchAge churns a filled mapper the way a long-lived store does: half a
+// device's worth of times, it frees a random block of a random object and
+// appends a block to another object, so freed space is reused wherever it
+// lies. keys is updated in place to the mapped set.
+func benchAge(tb testing.TB, m Mapper, keys []Key, rng *rand.Rand) {
+	next := map[uint64]uint64{} // object -> next block to append
+	for _, k := range keys {
+		next[k.Obj] = max(next[k.Obj], k.Block+1)
+	}
+	for i := int64(0); i < m.Slots()/2; i++ {
+		j := rng.IntN(len(keys))
+		if _, err := m.Delete(keys[j]); err != nil {
+			tb.Fatalf("age: delete %v: %v", keys[j], err)
+		}
+		grow := keys[rng.IntN(len(keys))].Obj
+		k := Key{Obj: grow, Block: next[grow]}
+		if _, err := m.Insert(k); err != nil {
+			tb.Fatalf("age: insert %v: %v", k, err)
+		}
+		next[grow]++
+		keys[j] = k
+	}
 }
 
 // benchPick returns benchSample keys drawn at random from keys.
@@ -126,6 +157,9 @@ func benchMapper(b *testing.B, newMapper func() (Mapper, error), load float64) {
 	}
 	rng := rand.New(rand.NewPCG(1, uint64(load*100)))
 	mapped := benchFill(b, m, load, rng)
+	if *benchAged {
+		benchAge(b, m, mapped, rng)
+	}
 	hits := benchPick(mapped, rng)
 	fresh := benchFresh(rng)
 	const mask = benchSample - 1
