@@ -23,12 +23,20 @@ type Move struct {
 	Key      Key
 }
 
-// entry is one slot. used distinguishes an empty slot from a mapping of
-// key {0, 0}.
+// entry is one slot, 16 bytes: the object id, and the logical block with
+// bit 63 set when the slot is in use (logical blocks use 48 bits), so an
+// empty slot is all zeros and four entries share a cache line.
 type entry struct {
-	key  Key
-	used bool
+	obj uint64
+	blk uint64
 }
+
+const usedBit = 1 << 63
+
+func mkEntry(k Key) entry     { return entry{obj: k.Obj, blk: k.Block | usedBit} }
+func (e entry) used() bool    { return e.blk&usedBit != 0 }
+func (e entry) key() Key      { return Key{Obj: e.obj, Block: e.blk &^ usedBit} }
+func (e entry) is(k Key) bool { return e.obj == k.Obj && e.blk == k.Block|usedBit }
 
 // Table is the pure logic of the HashFS translation: a statically sized
 // open-addressing table with linear probing in which slot i is physical
@@ -110,11 +118,11 @@ func (t *Table) Lookup(k Key) (int64, bool) {
 	i := t.Home(k)
 	for probes := int64(0); probes < t.n; probes++ {
 		e := &t.slots[i]
-		if !e.used {
-			return 0, false
-		}
-		if e.key == k {
+		if e.is(k) {
 			return i, true
+		}
+		if !e.used() {
+			return 0, false
 		}
 		i = t.next(i)
 	}
@@ -130,12 +138,12 @@ func (t *Table) Insert(k Key) (int64, error) {
 	i := t.Home(k)
 	for probes := int64(0); probes < t.n; probes++ {
 		e := &t.slots[i]
-		if !e.used {
-			*e = entry{key: k, used: true}
+		if !e.used() {
+			*e = mkEntry(k)
 			t.used++
 			return i, nil
 		}
-		if e.key == k {
+		if e.is(k) {
 			return i, fmt.Errorf("%w: object %d block %d", ErrExists, k.Obj, k.Block)
 		}
 		i = t.next(i)
@@ -156,14 +164,14 @@ func (t *Table) Delete(k Key) ([]Move, error) {
 	t.slots[hole] = entry{}
 	t.used--
 	var moves []Move
-	for j := t.next(hole); t.slots[j].used; j = t.next(j) {
-		home := t.Home(t.slots[j].key)
+	for j := t.next(hole); t.slots[j].used(); j = t.next(j) {
+		home := t.Home(t.slots[j].key())
 		// The entry at j may fill the hole if the hole lies between its
 		// home and j: it then sits no further from home than before.
 		if t.dist(home, j) >= t.dist(hole, j) {
 			t.slots[hole] = t.slots[j]
 			t.slots[j] = entry{}
-			moves = append(moves, Move{From: j, To: hole, Key: t.slots[hole].key})
+			moves = append(moves, Move{From: j, To: hole, Key: t.slots[hole].key()})
 			hole = j
 		}
 	}
@@ -173,7 +181,7 @@ func (t *Table) Delete(k Key) ([]Move, error) {
 // At returns the key in slot i, and whether the slot is in use.
 func (t *Table) At(i int64) (Key, bool) {
 	e := t.slots[i]
-	return e.key, e.used
+	return e.key(), e.used()
 }
 
 // ProbeLength returns how many slots a lookup of k reads (1 if k sits in
