@@ -30,8 +30,11 @@
 //
 // # This package today
 //
-// Table is the pure logic: no I/O, no locks. The caller persists it and
-// performs the moves. Two baselines implement the same Mapper interface
+// Table is the pure logic: no I/O, no locks. Durable keeps a Table on the
+// device: its slots are 16-byte records in an mmio region, every change is
+// written through the caller's transaction and committed by the journal
+// (crash-tested at every file operation), and loading checks that every
+// key sits where a lookup finds it. The caller performs the moves. Two baselines implement the same Mapper interface
 // for benchmarks and model tests: Cuckoo, the same paper's global cuckoo
 // hash table (two hash functions, 4-slot buckets, a separate free-block
 // bitmap), and ExtentTree, the conventional per-object extent index with
