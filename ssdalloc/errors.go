@@ -9,3 +9,10 @@ var ErrTooLarge = errors.New("ssdalloc: object too large for a size class")
 // ErrBadID is returned for an object id that no table owns or whose slot
 // is not allocated.
 var ErrBadID = errors.New("ssdalloc: no such object")
+
+// ErrCorrupt marks a segment or record that fails its checks.
+var ErrCorrupt = errors.New("ssdalloc: corrupt segment")
+
+// ErrLogFull is returned when no segment has room and none is free:
+// cleaning must run first.
+var ErrLogFull = errors.New("ssdalloc: log full")

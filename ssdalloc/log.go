@@ -38,10 +38,6 @@ func NewLog(n int) *Log {
 	return l
 }
 
-// ErrLogFull is returned when no segment has room and none is free:
-// cleaning must run first.
-var ErrLogFull = fmt.Errorf("ssdalloc: log full")
-
 // reserveSegments are kept free for cleaning: moving live records out of
 // a victim needs somewhere to put them even when the log is otherwise
 // full.

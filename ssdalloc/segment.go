@@ -2,7 +2,6 @@ package ssdalloc
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 )
@@ -19,9 +18,6 @@ const (
 	segVersion   = 1
 	recAlign     = 8
 )
-
-// ErrCorrupt marks a segment or record that fails its checks.
-var ErrCorrupt = errors.New("ssdalloc: corrupt segment")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

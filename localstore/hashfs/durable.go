@@ -2,7 +2,6 @@ package hashfs
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"mapstore/mmio"
@@ -10,9 +9,6 @@ import (
 
 // EntrySize is the on-device size of a slot.
 const EntrySize = 16
-
-// ErrCorrupt marks a table area that fails its checks on load.
-var ErrCorrupt = errors.New("hashfs: corrupt table")
 
 // encodeEntry writes a slot as stored on the device: the object id, then
 // the logical block with bit 63 set when the slot is in use, both

@@ -15,3 +15,6 @@ var ErrNotFound = errors.New("hashfs: block not mapped")
 // ErrBlockRange is returned for a logical block beyond the 48-bit logical
 // space of an object.
 var ErrBlockRange = errors.New("hashfs: logical block out of range")
+
+// ErrCorrupt marks a table area that fails its checks on load.
+var ErrCorrupt = errors.New("hashfs: corrupt table")
