@@ -157,25 +157,47 @@ func (t *Table) Insert(k Key) (int64, error) {
 // block relocation, returned in order for the caller to carry out; when
 // Delete returns, the table already describes the state after them.
 func (t *Table) Delete(k Key) ([]Move, error) {
-	hole, ok := t.Lookup(k)
-	if !ok {
-		return nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+	hole, moves, err := t.plan(k)
+	if err != nil {
+		return nil, err
 	}
 	t.slots[hole] = entry{}
+	for _, m := range moves {
+		t.slots[m.To] = t.slots[m.From]
+		t.slots[m.From] = entry{}
+	}
 	t.used--
+	return moves, nil
+}
+
+// PlanDelete returns the moves Delete(k) would make, without changing the
+// table: a caller that relocates blocks while readers run locks the moved
+// keys first, copies the blocks, and only then deletes.
+func (t *Table) PlanDelete(k Key) ([]Move, error) {
+	_, moves, err := t.plan(k)
+	return moves, err
+}
+
+// plan finds k's slot and the backward shift that deleting it makes. The
+// scan only reads slots ahead of the moving hole, which the shift has not
+// touched yet, so it needs no scratch copy of the table.
+func (t *Table) plan(k Key) (int64, []Move, error) {
+	start, ok := t.Lookup(k)
+	if !ok {
+		return 0, nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+	}
 	var moves []Move
-	for j := t.next(hole); t.slots[j].used(); j = t.next(j) {
+	hole := start
+	for j := t.next(hole); t.slots[j].used() && j != start; j = t.next(j) {
 		home := t.Home(t.slots[j].key())
 		// The entry at j may fill the hole if the hole lies between its
 		// home and j: it then sits no further from home than before.
 		if t.dist(home, j) >= t.dist(hole, j) {
-			t.slots[hole] = t.slots[j]
-			t.slots[j] = entry{}
-			moves = append(moves, Move{From: j, To: hole, Key: t.slots[hole].key()})
+			moves = append(moves, Move{From: j, To: hole, Key: t.slots[j].key()})
 			hole = j
 		}
 	}
-	return moves, nil
+	return start, moves, nil
 }
 
 // At returns the key in slot i, and whether the slot is in use.

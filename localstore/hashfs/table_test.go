@@ -3,6 +3,7 @@ package hashfs
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -197,5 +198,46 @@ func TestBadArguments(t *testing.T) {
 	tb, _ := New(64, 8)
 	if _, err := tb.Insert(Key{Block: MaxBlock + 1}); !errors.Is(err, ErrBlockRange) {
 		t.Errorf("block beyond 48 bits: %v, want ErrBlockRange", err)
+	}
+}
+
+// TestPlanDelete: PlanDelete changes nothing and predicts exactly the
+// moves Delete then makes, up to a full table.
+func TestPlanDelete(t *testing.T) {
+	const n = 512
+	tb, _ := New(n, 8)
+	rng := rand.New(rand.NewPCG(9, 9))
+	var keys []Key
+	for len(keys) < n {
+		k := Key{Obj: uint64(rng.IntN(20)), Block: uint64(rng.IntN(100))}
+		if _, err := tb.Insert(k); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	for len(keys) > 0 {
+		i := rng.IntN(len(keys))
+		k := keys[i]
+		before := slices.Clone(tb.slots)
+		plan, err := tb.PlanDelete(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, tb.slots) {
+			t.Fatal("PlanDelete changed the table")
+		}
+		moves, err := tb.Delete(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(plan, moves) {
+			t.Fatalf("plan %v, Delete moved %v", plan, moves)
+		}
+		keys[i] = keys[len(keys)-1]
+		keys = keys[:len(keys)-1]
+		for _, k := range keys {
+			if _, ok := tb.Lookup(k); !ok {
+				t.Fatalf("%v unreachable after deleting at load %d/%d", k, tb.Len(), n)
+			}
+		}
 	}
 }
