@@ -34,7 +34,11 @@
 // device: its slots are 16-byte records in an mmio region, every change is
 // written through the caller's transaction and committed by the journal
 // (crash-tested at every file operation), and loading checks that every
-// key sits where a lookup finds it. The caller performs the moves. Two baselines implement the same Mapper interface
+// key sits where a lookup finds it. Translation is the concurrent face of
+// a Durable table with FlashMap's mapping operations: pinned reads, and
+// lock/unlock of a key so a relocation can move its block while readers
+// of that block wait and readers of others do not (striped read-write
+// locks; see Translation for why not atomics). Two baselines implement the same Mapper interface
 // for benchmarks and model tests: Cuckoo, the same paper's global cuckoo
 // hash table (two hash functions, 4-slot buckets, a separate free-block
 // bitmap), and ExtentTree, the conventional per-object extent index with

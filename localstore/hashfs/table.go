@@ -129,9 +129,9 @@ func (t *Table) Lookup(k Key) (int64, bool) {
 	return 0, false
 }
 
-// Insert maps k to the first free slot from its home on, allocating that
-// physical block, and returns it.
-func (t *Table) Insert(k Key) (int64, error) {
+// freeSlotFor returns the slot Insert(k) would fill, without changing
+// the table.
+func (t *Table) freeSlotFor(k Key) (int64, error) {
 	if k.Block > MaxBlock {
 		return 0, fmt.Errorf("%w: %d", ErrBlockRange, k.Block)
 	}
@@ -139,8 +139,6 @@ func (t *Table) Insert(k Key) (int64, error) {
 	for probes := int64(0); probes < t.n; probes++ {
 		e := &t.slots[i]
 		if !e.used() {
-			*e = mkEntry(k)
-			t.used++
 			return i, nil
 		}
 		if e.is(k) {
@@ -149,6 +147,18 @@ func (t *Table) Insert(k Key) (int64, error) {
 		i = t.next(i)
 	}
 	return 0, ErrFull
+}
+
+// Insert maps k to the first free slot from its home on, allocating that
+// physical block, and returns it.
+func (t *Table) Insert(k Key) (int64, error) {
+	i, err := t.freeSlotFor(k)
+	if err != nil {
+		return i, err
+	}
+	t.slots[i] = mkEntry(k)
+	t.used++
+	return i, nil
 }
 
 // Delete unmaps k, freeing its block, and keeps every other key reachable

@@ -1,0 +1,5 @@
+//go:build !race
+
+package hashfs_test
+
+const raceEnabled = false

@@ -1,0 +1,249 @@
+package hashfs
+
+import (
+	"fmt"
+	"sync"
+
+	"mapstore/mmio"
+)
+
+// stripeSlots is how many consecutive slots one stripe lock guards.
+const stripeSlots = 4096
+
+// pinShards spreads the per-key reader counts over this many locks.
+const pinShards = 64
+
+// Translation is the concurrent face of a Durable table, with FlashMap's
+// mapping operations: Read (read_mapping), Lock and Unlock
+// (lock_mapping/unlock_mapping, used around a relocation) and the
+// changes themselves.
+//
+// # Concurrency
+//
+// Striped locks, not atomics. Slots are 16 bytes, which no single atomic
+// load reads, and a deletion slides entries backward under readers, so a
+// lock-free reader could miss an entry in flight. The slots are split into
+// stripes of stripeSlots, each with a sync.RWMutex: a lookup read-locks the
+// stripes its probe crosses, in ascending order, so lookups in different
+// parts of the table never touch the same lock; a change write-locks only
+// the stripes it modifies. Changes are serialized by one writer lock: they
+// come from the store's single apply loop, and one writer at a time keeps
+// each change's plan valid until it is applied. Every acquisition of
+// stripes goes in ascending order (a probe that wraps past the last slot
+// starts again holding all stripes), so no cycle can form.
+//
+// # Pins and relocation
+//
+// A reader pins the key it reads before looking it up and holds the pin
+// while it uses the block; the key's slot cannot change meanwhile. A
+// deletion that slides other keys first locks each of them, which waits
+// for their pins to drain and makes new readers of those keys wait; then
+// it copies the blocks, applies the change and unlocks. Readers of other
+// keys never wait. A reader must hold at most one pin at a time.
+type Translation struct {
+	d       *Durable
+	writer  sync.Mutex
+	stripes []sync.RWMutex
+	pins    [pinShards]pinShard
+}
+
+type pinShard struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	pins   map[Key]int
+	locked map[Key]bool
+}
+
+// NewTranslation wraps d, which must not be used directly afterwards.
+func NewTranslation(d *Durable) *Translation {
+	n := (d.t.n + stripeSlots - 1) / stripeSlots
+	tr := &Translation{d: d, stripes: make([]sync.RWMutex, n)}
+	for i := range tr.pins {
+		s := &tr.pins[i]
+		s.cond.L = &s.mu
+		s.pins = map[Key]int{}
+		s.locked = map[Key]bool{}
+	}
+	return tr
+}
+
+func (tr *Translation) shard(k Key) *pinShard {
+	return &tr.pins[mix(k.Obj, k.Block)%pinShards]
+}
+
+// Read pins k and returns its block; release must be called when the
+// caller is done with the block. A key being relocated makes Read wait.
+func (tr *Translation) Read(k Key) (block int64, release func(), err error) {
+	s := tr.shard(k)
+	s.mu.Lock()
+	for s.locked[k] {
+		s.cond.Wait()
+	}
+	s.pins[k]++
+	s.mu.Unlock()
+	release = func() {
+		s.mu.Lock()
+		if s.pins[k]--; s.pins[k] == 0 {
+			delete(s.pins, k)
+			s.cond.Broadcast()
+		}
+		s.mu.Unlock()
+	}
+	block, ok := tr.lookup(k)
+	if !ok {
+		release()
+		return 0, nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+	}
+	return block, release, nil
+}
+
+// Lookup returns k's block without pinning it: the answer may be stale by
+// the time it is used. For checks and tools; data access goes through
+// Read.
+func (tr *Translation) Lookup(k Key) (int64, bool) { return tr.lookup(k) }
+
+// lookup probes for k holding the read locks of the stripes it crosses,
+// taken in ascending order as the probe reaches them.
+func (tr *Translation) lookup(k Key) (int64, bool) {
+	t := tr.d.t
+	i := t.Home(k)
+	lo := i / stripeSlots
+	hi := lo
+	tr.stripes[lo].RLock()
+	for probes := int64(0); probes < t.n; probes++ {
+		s := i / stripeSlots
+		if s > hi { // the probe entered the next stripe
+			tr.stripes[s].RLock()
+			hi = s
+		} else if s < lo {
+			// Wrapped past the last slot: taking a lower stripe now would
+			// break the order, so start over holding every stripe.
+			tr.runlock(lo, hi)
+			return tr.lookupAll(k)
+		}
+		e := &t.slots[i]
+		if e.is(k) {
+			tr.runlock(lo, hi)
+			return i, true
+		}
+		if !e.used() {
+			tr.runlock(lo, hi)
+			return 0, false
+		}
+		i = t.next(i)
+	}
+	tr.runlock(lo, hi)
+	return 0, false
+}
+
+func (tr *Translation) runlock(lo, hi int64) {
+	for s := lo; s <= hi; s++ {
+		tr.stripes[s].RUnlock()
+	}
+}
+
+// lookupAll is lookup holding every stripe.
+func (tr *Translation) lookupAll(k Key) (int64, bool) {
+	for i := range tr.stripes {
+		tr.stripes[i].RLock()
+	}
+	defer func() {
+		for i := range tr.stripes {
+			tr.stripes[i].RUnlock()
+		}
+	}()
+	return tr.d.t.Lookup(k)
+}
+
+// lockRange write-locks the stripes covering slots from..to (cyclic) and
+// returns the unlock.
+func (tr *Translation) lockRange(from, to int64) func() {
+	a, b := from/stripeSlots, to/stripeSlots
+	if b < a || (b == a && to < from) {
+		a, b = 0, int64(len(tr.stripes)-1)
+	}
+	for s := a; s <= b; s++ {
+		tr.stripes[s].Lock()
+	}
+	return func() {
+		for s := a; s <= b; s++ {
+			tr.stripes[s].Unlock()
+		}
+	}
+}
+
+// Insert maps k, allocating its block, writing the slot through tx.
+func (tr *Translation) Insert(tx *mmio.Tx, k Key) (int64, error) {
+	tr.writer.Lock()
+	defer tr.writer.Unlock()
+	slot, err := tr.d.t.freeSlotFor(k)
+	if err != nil {
+		return 0, err
+	}
+	unlock := tr.lockRange(slot, slot)
+	defer unlock()
+	return tr.d.Insert(tx, k)
+}
+
+// Delete unmaps k. Each block the deletion slides is handed to relocate
+// (copy block m.From to m.To), in order, while the moved keys are locked;
+// then the table changes and the slots are written through tx. k itself is
+// locked too, so no reader still uses its block when Delete returns.
+func (tr *Translation) Delete(tx *mmio.Tx, k Key, relocate func(Move) error) error {
+	tr.writer.Lock()
+	defer tr.writer.Unlock()
+	t := tr.d.t
+	start, moves, err := t.plan(k)
+	if err != nil {
+		return err
+	}
+	keys := []Key{k}
+	for _, m := range moves {
+		keys = append(keys, m.Key)
+	}
+	for _, key := range keys {
+		tr.Lock(key)
+	}
+	defer func() {
+		for _, key := range keys {
+			tr.Unlock(key)
+		}
+	}()
+	for _, m := range moves {
+		if err := relocate(m); err != nil {
+			return fmt.Errorf("hashfs: relocating block %d to %d: %w", m.From, m.To, err)
+		}
+	}
+	end := start
+	if len(moves) > 0 {
+		end = moves[len(moves)-1].From
+	}
+	unlock := tr.lockRange(start, end)
+	defer unlock()
+	_, err = tr.d.Delete(tx, k)
+	return err
+}
+
+// Lock marks k as being relocated: it waits until no reader holds k and
+// makes new readers of k wait until Unlock.
+func (tr *Translation) Lock(k Key) {
+	s := tr.shard(k)
+	s.mu.Lock()
+	for s.locked[k] {
+		s.cond.Wait()
+	}
+	s.locked[k] = true
+	for s.pins[k] > 0 {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+// Unlock ends Lock.
+func (tr *Translation) Unlock(k Key) {
+	s := tr.shard(k)
+	s.mu.Lock()
+	delete(s.locked, k)
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
