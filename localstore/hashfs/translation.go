@@ -45,6 +45,21 @@ type Translation struct {
 	writer  sync.Mutex
 	stripes []sync.RWMutex
 	pins    [pinShards]pinShard
+
+	// frames[slot] is 1 + the DRAM frame holding the slot's block, or 0
+	// when the block is only on the device (guarded by the stripes, like
+	// the slots). frameBlock is FlashMap's auxiliary index the other way:
+	// frame -> device block (-1 when the frame is free).
+	frames     []int32
+	frameMu    sync.Mutex
+	frameBlock []int64
+}
+
+// Mapping is what one lookup says about a block: where it is on the
+// device, and whether it is resident in DRAM and in which frame.
+type Mapping struct {
+	Block int64 // physical block on the device
+	Frame int   // DRAM frame holding it, or -1 if it is only on the device
 }
 
 type pinShard struct {
@@ -54,10 +69,19 @@ type pinShard struct {
 	locked map[Key]bool
 }
 
-// NewTranslation wraps d, which must not be used directly afterwards.
-func NewTranslation(d *Durable) *Translation {
+// NewTranslation wraps d, which must not be used directly afterwards, with
+// room to track frames DRAM frames.
+func NewTranslation(d *Durable, frames int) *Translation {
 	n := (d.t.n + stripeSlots - 1) / stripeSlots
-	tr := &Translation{d: d, stripes: make([]sync.RWMutex, n)}
+	tr := &Translation{
+		d:          d,
+		stripes:    make([]sync.RWMutex, n),
+		frames:     make([]int32, d.t.n),
+		frameBlock: make([]int64, frames),
+	}
+	for i := range tr.frameBlock {
+		tr.frameBlock[i] = -1
+	}
 	for i := range tr.pins {
 		s := &tr.pins[i]
 		s.cond.L = &s.mu
@@ -71,9 +95,10 @@ func (tr *Translation) shard(k Key) *pinShard {
 	return &tr.pins[mix(k.Obj, k.Block)%pinShards]
 }
 
-// Read pins k and returns its block; release must be called when the
-// caller is done with the block. A key being relocated makes Read wait.
-func (tr *Translation) Read(k Key) (block int64, release func(), err error) {
+// Read pins k and returns its mapping (device block, and DRAM frame if
+// resident) in one lookup; release must be called when the caller is done
+// with the block. A key being relocated makes Read wait.
+func (tr *Translation) Read(k Key) (m Mapping, release func(), err error) {
 	s := tr.shard(k)
 	s.mu.Lock()
 	for s.locked[k] {
@@ -89,22 +114,22 @@ func (tr *Translation) Read(k Key) (block int64, release func(), err error) {
 		}
 		s.mu.Unlock()
 	}
-	block, ok := tr.lookup(k)
+	m, ok := tr.lookup(k)
 	if !ok {
 		release()
-		return 0, nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+		return Mapping{}, nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
 	}
-	return block, release, nil
+	return m, release, nil
 }
 
 // Lookup returns k's block without pinning it: the answer may be stale by
 // the time it is used. For checks and tools; data access goes through
 // Read.
-func (tr *Translation) Lookup(k Key) (int64, bool) { return tr.lookup(k) }
+func (tr *Translation) Lookup(k Key) (Mapping, bool) { return tr.lookup(k) }
 
 // lookup probes for k holding the read locks of the stripes it crosses,
 // taken in ascending order as the probe reaches them.
-func (tr *Translation) lookup(k Key) (int64, bool) {
+func (tr *Translation) lookup(k Key) (Mapping, bool) {
 	t := tr.d.t
 	i := t.Home(k)
 	lo := i / stripeSlots
@@ -123,17 +148,18 @@ func (tr *Translation) lookup(k Key) (int64, bool) {
 		}
 		e := &t.slots[i]
 		if e.is(k) {
+			m := Mapping{Block: i, Frame: int(tr.frames[i]) - 1}
 			tr.runlock(lo, hi)
-			return i, true
+			return m, true
 		}
 		if !e.used() {
 			tr.runlock(lo, hi)
-			return 0, false
+			return Mapping{}, false
 		}
 		i = t.next(i)
 	}
 	tr.runlock(lo, hi)
-	return 0, false
+	return Mapping{}, false
 }
 
 func (tr *Translation) runlock(lo, hi int64) {
@@ -143,7 +169,7 @@ func (tr *Translation) runlock(lo, hi int64) {
 }
 
 // lookupAll is lookup holding every stripe.
-func (tr *Translation) lookupAll(k Key) (int64, bool) {
+func (tr *Translation) lookupAll(k Key) (Mapping, bool) {
 	for i := range tr.stripes {
 		tr.stripes[i].RLock()
 	}
@@ -152,7 +178,11 @@ func (tr *Translation) lookupAll(k Key) (int64, bool) {
 			tr.stripes[i].RUnlock()
 		}
 	}()
-	return tr.d.t.Lookup(k)
+	i, ok := tr.d.t.Lookup(k)
+	if !ok {
+		return Mapping{}, false
+	}
+	return Mapping{Block: i, Frame: int(tr.frames[i]) - 1}, true
 }
 
 // lockRange write-locks the stripes covering slots from..to (cyclic) and
@@ -220,8 +250,69 @@ func (tr *Translation) Delete(tx *mmio.Tx, k Key, relocate func(Move) error) err
 	}
 	unlock := tr.lockRange(start, end)
 	defer unlock()
-	_, err = tr.d.Delete(tx, k)
-	return err
+	if _, err = tr.d.Delete(tx, k); err != nil {
+		return err
+	}
+	// The freed block's frame, if any, is free; moved blocks keep theirs.
+	tr.dropFrame(start)
+	for _, m := range moves {
+		tr.frames[m.To] = tr.frames[m.From]
+		tr.frames[m.From] = 0
+		if f := tr.frames[m.To] - 1; f >= 0 {
+			tr.frameMu.Lock()
+			tr.frameBlock[f] = m.To
+			tr.frameMu.Unlock()
+		}
+	}
+	return nil
+}
+
+// dropFrame forgets the frame of slot i (the caller holds its stripe's
+// write lock).
+func (tr *Translation) dropFrame(i int64) {
+	if f := tr.frames[i] - 1; f >= 0 {
+		tr.frameMu.Lock()
+		tr.frameBlock[f] = -1
+		tr.frameMu.Unlock()
+	}
+	tr.frames[i] = 0
+}
+
+// SetFrame records that the block of k (which the caller has pinned, so
+// it cannot move) is now held in DRAM frame f, or with f < 0 that it is
+// not: FlashMap's update of the translation when a block is brought in or
+// evicted. A frame holds one block: give it up (SetFrame(other, -1))
+// before reusing it.
+func (tr *Translation) SetFrame(k Key, f int) error {
+	if f >= len(tr.frameBlock) {
+		return fmt.Errorf("hashfs: frame %d beyond the %d tracked", f, len(tr.frameBlock))
+	}
+	i, ok := tr.d.t.Lookup(k)
+	if !ok {
+		return fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+	}
+	unlock := tr.lockRange(i, i)
+	defer unlock()
+	tr.dropFrame(i)
+	if f >= 0 {
+		tr.frameMu.Lock()
+		if old := tr.frameBlock[f]; old >= 0 && old != i {
+			tr.frameMu.Unlock()
+			return fmt.Errorf("hashfs: frame %d still holds block %d", f, old)
+		}
+		tr.frameBlock[f] = i
+		tr.frameMu.Unlock()
+		tr.frames[i] = int32(f) + 1
+	}
+	return nil
+}
+
+// FrameBlock returns the device block frame f holds, or -1: the auxiliary
+// frame -> block index.
+func (tr *Translation) FrameBlock(f int) int64 {
+	tr.frameMu.Lock()
+	defer tr.frameMu.Unlock()
+	return tr.frameBlock[f]
 }
 
 // Lock marks k as being relocated: it waits until no reader holds k and

@@ -3,6 +3,7 @@ package hashfs_test
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,7 +43,7 @@ func TestTranslationReadersDuringRelocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := hashfs.NewTranslation(d)
+	tr := hashfs.NewTranslation(d, 0)
 
 	data := make([]atomic.Uint64, slots)
 	id := func(k hashfs.Key) uint64 { return k.Obj<<20 | k.Block + 1 }
@@ -103,7 +104,7 @@ func TestTranslationReadersDuringRelocation(t *testing.T) {
 				if !ok {
 					continue
 				}
-				blk, release, err := tr.Read(k)
+				m, release, err := tr.Read(k)
 				if errors.Is(err, hashfs.ErrNotFound) {
 					continue // deleted since it was picked
 				}
@@ -111,8 +112,8 @@ func TestTranslationReadersDuringRelocation(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if got := data[blk].Load(); got != id(k) {
-					t.Errorf("reader of %v got block %d holding data of %#x", k, blk, got)
+				if got := data[m.Block].Load(); got != id(k) {
+					t.Errorf("reader of %v got block %d holding data of %#x", k, m.Block, got)
 				}
 				release()
 				reads.Add(1)
@@ -165,4 +166,96 @@ func TestTranslationReadersDuringRelocation(t *testing.T) {
 	if relocations.Load() == 0 || reads.Load() == 0 {
 		t.Fatal("no relocation or no read happened: the test tested nothing")
 	}
+}
+
+// TestFramesFollowRelocations: the resident frame of a block is part of
+// the one lookup, moves with the block when a deletion slides it, and the
+// auxiliary frame -> block index follows.
+func TestFramesFollowRelocations(t *testing.T) {
+	mem := vfs.NewMem()
+	newDevice(t, mem)
+	g, err := openDur(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	tr := hashfs.NewTranslation(g.d, 64)
+	tx := g.j.Begin()
+	// Fill to a load of 0.85 so that many blocks sit away from home.
+	var keys []hashfs.Key
+	for obj := uint64(1); obj <= 54; obj++ {
+		for b := uint64(0); b < 16; b++ {
+			k := hashfs.Key{Obj: obj, Block: b}
+			if _, err := tr.Insert(tx, k); err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
+		}
+	}
+	if err := g.j.Commit(tx); err != nil {
+		t.Fatal(err)
+	}
+	// Give frames to 64 blocks that sit away from home (they can slide),
+	// listed first.
+	slices.SortStableFunc(keys, func(a, b hashfs.Key) int {
+		pa, pb := g.d.Table().ProbeLength(a), g.d.Table().ProbeLength(b)
+		return int(pb - pa)
+	})
+	for f, k := range keys[:64] {
+		if err := tr.SetFrame(k, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.SetFrame(keys[100], 3); err == nil {
+		t.Fatal("a frame in use was given to a second block")
+	}
+	// Delete keys until some framed key has moved.
+	moved := 0
+	for _, k := range keys[64:] {
+		tx := g.j.Begin()
+		err := tr.Delete(tx, k, func(m hashfs.Move) error {
+			for _, fk := range keys[:64] {
+				if m.Key == fk {
+					moved++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.j.Commit(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no framed block was relocated: the test tested nothing")
+	}
+	for f, k := range keys[:64] {
+		m, release, err := tr.Read(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if m.Frame != f {
+			t.Fatalf("%v: frame %d after relocations, want %d", k, m.Frame, f)
+		}
+		if got := tr.FrameBlock(f); got != m.Block {
+			t.Fatalf("frame %d maps to block %d, the key is in %d", f, got, m.Block)
+		}
+	}
+	// Evicting frees the frame for another block.
+	if err := tr.SetFrame(keys[0], -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetFrame(keys[1], -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetFrame(keys[1], 0); err != nil {
+		t.Fatalf("reusing an evicted frame: %v", err)
+	}
+	if m, _ := tr.Lookup(keys[0]); m.Frame != -1 {
+		t.Fatalf("evicted block still reports frame %d", m.Frame)
+	}
+	t.Logf("%d relocations of framed blocks", moved)
 }
