@@ -141,3 +141,19 @@ func (a *Allocator) Relocate(id ObjectID) (Location, bool, error) {
 	}
 	return a.store(id, int(old.Len), true)
 }
+
+// Stored returns how many objects have a record.
+func (a *Allocator) Stored() int {
+	n := 0
+	for _, ls := range a.locs {
+		for _, l := range ls {
+			if l.Seg != noSeg {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Class returns the size class id was allocated in.
+func (a *Allocator) Class(id ObjectID) (int, error) { return a.pools.Class(id) }

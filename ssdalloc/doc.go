@@ -43,7 +43,9 @@
 // places records and picks cleaning victims, Allocator ties them together
 // (an object's table slot remembers its record; storing it again kills the
 // old record; cleaning asks Live for each decoded record and Relocates the
-// live ones), and the segment format is encoded and decoded. Writing
-// segments to the device, the DRAM tiers and durability through the
-// journal build on them.
+// live ones), and the segment format is encoded and decoded.
+// DurableAllocator keeps all of it on the device, tables in a metadata
+// area and segments after it in one mmio region, every change written
+// through the caller's transaction (layout in durable.go); it is
+// crash-tested at every file operation. The DRAM tiers build on it.
 package ssdalloc

@@ -137,3 +137,32 @@ func (l *Log) Live(seg uint32) int { return l.segs[seg].live }
 // segment's records are decoded from b[:Used], since a reused segment may
 // hold stale records of its previous life beyond that.
 func (l *Log) Used(seg uint32) int { return l.segs[seg].used }
+
+// restore records, on load, a live record found in the tables. Segments
+// holding live records are closed; Recount must follow.
+func (l *Log) restore(loc Location) error {
+	if int(loc.Seg) >= len(l.segs) {
+		return fmt.Errorf("%w: record in segment %d of %d", ErrCorrupt, loc.Seg, len(l.segs))
+	}
+	end := int(loc.Off) + recordSpan(int(loc.Len))
+	if int(loc.Off) < segHeaderLen || end > SegmentSize {
+		return fmt.Errorf("%w: record at %d of %d bytes outside segment %d", ErrCorrupt, loc.Off, loc.Len, loc.Seg)
+	}
+	s := &l.segs[loc.Seg]
+	s.used = max(s.used, end)
+	s.live += recordSpan(int(loc.Len))
+	return nil
+}
+
+// recount rebuilds the free list after restore: segments without live
+// records are free, the rest closed, and there is no head.
+func (l *Log) recount() {
+	l.free = l.free[:0]
+	l.head = -1
+	for i := len(l.segs) - 1; i >= 0; i-- {
+		if l.segs[i].live == 0 {
+			l.segs[i] = segState{}
+			l.free = append(l.free, uint32(i))
+		}
+	}
+}

@@ -114,3 +114,41 @@ func (p *Pools) TableSizes(class int) []int {
 	}
 	return out
 }
+
+// wouldCreate returns the slot count of the table Alloc(size) would have
+// to create, or 0 if an existing table has room.
+func (p *Pools) wouldCreate(size int) (int, error) {
+	c, err := classOf(size)
+	if err != nil {
+		return 0, err
+	}
+	pl := &p.pools[c]
+	if pl.active != nil && pl.active.free > 0 {
+		return 0, nil
+	}
+	for _, t := range pl.tables {
+		if t.free > 0 {
+			return 0, nil
+		}
+	}
+	prev := 0
+	if n := len(pl.tables); n > 0 {
+		prev = pl.tables[n-1].slots
+	}
+	return nextTableSlots(prev), nil
+}
+
+// restoreTable recreates, on load, the next table in creation order. It
+// must carry the base the allocator would give it.
+func (p *Pools) restoreTable(class, slots int, base ObjectID) (*objTable, error) {
+	if class < 0 || class >= NumClasses || slots <= 0 || slots > maxTableSlots || base != p.nextID {
+		return nil, fmt.Errorf("%w: table %d (class %d, %d slots, base %d; next base %d)",
+			ErrCorrupt, len(p.byBase), class, slots, base, p.nextID)
+	}
+	pl := &p.pools[class]
+	t := newObjTable(uint32(len(p.byBase)), class, base, slots)
+	p.nextID += ObjectID(slots)
+	pl.tables = append(pl.tables, t)
+	p.byBase = append(p.byBase, t)
+	return t, nil
+}
