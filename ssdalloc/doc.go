@@ -47,5 +47,8 @@
 // DurableAllocator keeps all of it on the device, tables in a metadata
 // area and segments after it in one mmio region, every change written
 // through the caller's transaction (layout in durable.go); it is
-// crash-tested at every file operation. The DRAM tiers build on it.
+// crash-tested at every file operation. Cache puts SSDAlloc's two DRAM
+// tiers in front of it under one budget: a small FIFO Page Buffer (a page
+// per object) and a packed LRU RAM Object Cache, dirty objects reaching
+// the log in batches.
 package ssdalloc
