@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"mapstore/journal"
 	"mapstore/mmio"
 )
 
@@ -161,14 +162,21 @@ func (c *Cache) toPage(ob *cached) {
 
 func (c *Cache) pageBytes() int { return c.pages.Len() * mmio.PageSize }
 
-// Flush writes every dirty object, cached or evicted, to the log through
-// tx (cleaning when the log runs out of free segments).
-func (c *Cache) Flush(tx *mmio.Tx) error {
+// Flush writes every dirty object, cached or evicted, to the log in tx
+// and returns the transaction to continue with. When the log runs low it
+// cleans the segment with the most dead bytes and commits through j (a
+// cleaned segment is reusable only once that is durable), so tx may have
+// been committed and replaced; the caller commits the one returned.
+func (c *Cache) Flush(j *journal.Journal, tx *mmio.Tx) (*mmio.Tx, error) {
 	write := func(id ObjectID, data []byte) error {
 		if c.d.Allocator().Log().FreeSegments() <= reserveSegments+1 {
 			if _, err := c.d.Clean(tx); err != nil {
 				return err
 			}
+			if err := c.d.Commit(j, tx); err != nil {
+				return err
+			}
+			tx = j.Begin()
 		}
 		if _, err := c.d.Store(tx, id, data); err != nil {
 			return err
@@ -183,7 +191,7 @@ func (c *Cache) Flush(tx *mmio.Tx) error {
 	slices.Sort(ids) // a deterministic log layout
 	for _, id := range ids {
 		if err := write(id, c.pending[id]); err != nil {
-			return err
+			return tx, err
 		}
 		c.unqueue(id)
 	}
@@ -191,13 +199,13 @@ func (c *Cache) Flush(tx *mmio.Tx) error {
 		for e := l.Front(); e != nil; e = e.Next() {
 			if ob := e.Value.(*cached); ob.dirty {
 				if err := write(ob.id, ob.data); err != nil {
-					return err
+					return tx, err
 				}
 				ob.dirty = false
 			}
 		}
 	}
-	return nil
+	return tx, nil
 }
 
 // Used returns the bytes of the budget the two tiers use.

@@ -2,6 +2,7 @@ package ssdalloc_test
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -40,10 +41,11 @@ func TestCacheModel(t *testing.T) {
 		return d
 	}
 	flush := func() {
-		if err := c.Flush(tx); err != nil {
+		var err error
+		if tx, err = c.Flush(g.j, tx); err != nil {
 			t.Fatal(err)
 		}
-		if err := g.j.Commit(tx); err != nil {
+		if err := g.d.Commit(g.j, tx); err != nil {
 			t.Fatal(err)
 		}
 		tx = g.j.Begin()
@@ -59,7 +61,14 @@ func TestCacheModel(t *testing.T) {
 			}
 			// A new object is stored at once (it needs a record before
 			// the cache may drop it clean).
-			if _, err := g.d.Store(tx, id, b); err != nil {
+			if _, err := g.d.Store(tx, id, b); errors.Is(err, ssdalloc.ErrLogFull) {
+				// Segments emptied in this batch are reusable only once
+				// it is committed.
+				flush()
+				if _, err := g.d.Store(tx, id, b); err != nil {
+					t.Fatal(err)
+				}
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			c.Put(id, b)

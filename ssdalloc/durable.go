@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"mapstore/internal/vfs"
+	"mapstore/journal"
 	"mapstore/mmio"
 )
 
@@ -33,20 +35,26 @@ const (
 )
 
 // DurableAllocator is an Allocator kept on the device: its tables in a
-// metadata area and its objects' records in a segment area of one mmio
-// region. Every change (a new table, a slot's state and location, a
-// segment header, a record's bytes) is written through the caller's
-// transaction, so one journal commit makes a batch of allocations, stores,
-// frees and relocations durable all or none. Not safe for concurrent use.
+// metadata area of an mmio region, written through the caller's
+// transaction, and its objects' records in a segment area of the same
+// file, written straight to the device: a record goes into space no
+// committed table points at, so it needs no journal, and each object byte
+// is written once. Commit orders the two: it syncs the records, then
+// commits the tables that point at them, so one commit makes a batch of
+// allocations, stores, frees and relocations durable all or none. A
+// segment emptied by a batch is reused only after that batch is durable.
+// Not safe for concurrent use.
 type DurableAllocator struct {
 	a       *Allocator
 	r       *mmio.Region
+	dev     vfs.File // the region's file: segments are read and written here directly
 	metaOff int64
 	slotCap int64 // slot records the metadata area holds
-	segOff  int64
+	segOff  int64 // in the region
 	nseg    int
 	seq     uint64
-	err     error // a failed write: memory is ahead of the region
+	dirty   bool  // records written to the device since the last Commit
+	err     error // a failed write: memory is ahead of the device
 }
 
 // MetaSize is the metadata area a durable allocator needs for up to
@@ -65,6 +73,7 @@ func LoadAllocator(r *mmio.Region, metaOff, metaSize, segOff int64, nseg int) (*
 	d := &DurableAllocator{
 		a:       NewAllocator(nseg),
 		r:       r,
+		dev:     r.File(),
 		metaOff: metaOff,
 		slotCap: (metaSize - dirLen) / slotRecLen,
 		segOff:  segOff,
@@ -112,7 +121,32 @@ func LoadAllocator(r *mmio.Region, metaOff, metaSize, segOff int64, nseg int) (*
 		}
 	}
 	d.a.log.recount()
+	d.a.log.holdFreed = true
 	return d, nil
+}
+
+// Commit makes the batch in tx durable: the records written since the
+// last Commit reach the device first, then j commits the tables that
+// point at them; segments the batch emptied become reusable.
+func (d *DurableAllocator) Commit(j *journal.Journal, tx *mmio.Tx) error {
+	if d.err != nil {
+		tx.Rollback()
+		return d.err
+	}
+	if d.dirty {
+		if err := d.dev.Datasync(); err != nil {
+			d.err = fmt.Errorf("ssdalloc: syncing records: %w", err)
+			tx.Rollback()
+			return d.err
+		}
+		d.dirty = false
+	}
+	if err := j.Commit(tx); err != nil {
+		d.err = err
+		return err
+	}
+	d.a.log.Settle()
+	return nil
 }
 
 // loadSlots reads table t's slot records, which start at slot index base
@@ -229,7 +263,7 @@ func (d *DurableAllocator) Read(id ObjectID) ([]byte, error) {
 		return nil, err
 	}
 	buf := make([]byte, recordSpan(int(loc.Len)))
-	if _, err := d.r.ReadAt(buf, d.recordOff(loc)); err != nil {
+	if _, err := d.dev.ReadAt(buf, d.recordOff(loc)); err != nil {
 		return nil, fmt.Errorf("ssdalloc: reading object %d: %w", id, err)
 	}
 	r, _, end, err := decodeRecord(buf)
@@ -268,7 +302,7 @@ func (d *DurableAllocator) Clean(tx *mmio.Tx) (int, error) {
 		return 0, nil
 	}
 	seg := make([]byte, d.a.log.Used(v[0]))
-	if _, err := d.r.ReadAt(seg, d.segOff+int64(v[0])*SegmentSize); err != nil {
+	if _, err := d.dev.ReadAt(seg, d.r.Offset()+d.segOff+int64(v[0])*SegmentSize); err != nil {
 		return 0, fmt.Errorf("ssdalloc: reading segment %d: %w", v[0], err)
 	}
 	_, recs, offs, err := DecodeSegment(seg)
@@ -300,21 +334,32 @@ func (d *DurableAllocator) writeRecord(tx *mmio.Tx, id ObjectID, loc Location, o
 		d.seq++
 		var h [segHeaderLen]byte
 		segHeader{seq: d.seq}.encode(h[:])
-		if err := d.write(tx, h[:], d.segOff+int64(loc.Seg)*SegmentSize); err != nil {
+		if err := d.direct(h[:], d.r.Offset()+d.segOff+int64(loc.Seg)*SegmentSize); err != nil {
 			return err
 		}
 	}
 	table, slot, _ := d.a.BackPointer(id)
 	buf := make([]byte, recordSpan(len(data)))
 	encodeRecord(buf, Record{Table: table, Slot: slot, Data: data})
-	if err := d.write(tx, buf, d.recordOff(loc)); err != nil {
+	if err := d.direct(buf, d.recordOff(loc)); err != nil {
 		return err
 	}
 	return d.writeSlot(tx, id)
 }
 
+// direct writes segment bytes straight to the device.
+func (d *DurableAllocator) direct(b []byte, off int64) error {
+	if _, err := d.dev.WriteAt(b, off); err != nil {
+		d.err = fmt.Errorf("ssdalloc: writing segment bytes at %d: %w", off, err)
+		return d.err
+	}
+	d.dirty = true
+	return nil
+}
+
+// recordOff is where a record sits in the device file.
 func (d *DurableAllocator) recordOff(loc Location) int64 {
-	return d.segOff + int64(loc.Seg)*SegmentSize + int64(loc.Off)
+	return d.r.Offset() + d.segOff + int64(loc.Seg)*SegmentSize + int64(loc.Off)
 }
 
 func (d *DurableAllocator) tableOf(id ObjectID) (*objTable, int) {

@@ -27,6 +27,12 @@ type Log struct {
 	segs []segState
 	free []uint32 // segments holding nothing, to be opened as heads
 	head int      // current head segment, or -1
+	// holdFreed keeps segments that empty out of the free list until
+	// Settle: when records are written straight to the device, a segment
+	// whose last record died in a change not yet committed must not be
+	// written over, since a crash would bring that record back.
+	holdFreed bool
+	freed     []uint32
 }
 
 // NewLog manages n segments, all free.
@@ -97,7 +103,18 @@ func (l *Log) Kill(loc Location) {
 
 func (l *Log) release(seg uint32) {
 	l.segs[seg] = segState{}
+	if l.holdFreed {
+		l.freed = append(l.freed, seg)
+		return
+	}
 	l.free = append(l.free, seg)
+}
+
+// Settle makes the segments emptied since the last Settle reusable: call
+// it once the change that emptied them is durable.
+func (l *Log) Settle() {
+	l.free = append(l.free, l.freed...)
+	l.freed = l.freed[:0]
 }
 
 // Victims returns up to k closed segments worth cleaning, those with the

@@ -1,0 +1,5 @@
+//go:build race
+
+package ssdalloc_test
+
+const raceEnabled = true
