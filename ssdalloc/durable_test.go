@@ -148,7 +148,7 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 	cleanings := 0
 	batches := 500
 	if raceEnabled {
-		batches = 150
+		batches = 300
 	}
 	for batch = 0; batch < batches; batch++ {
 		tx := g.j.Begin()
