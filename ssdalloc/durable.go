@@ -196,13 +196,7 @@ func (d *DurableAllocator) loadSlots(t *objTable, base int64) ([]Location, error
 func (d *DurableAllocator) slotOff(index int64) int64 { return d.metaOff + dirLen + index*slotRecLen }
 
 // slotIndex returns the index in the slot area of table t's slot s.
-func (d *DurableAllocator) slotIndex(t *objTable, s int) int64 {
-	var idx int64
-	for _, u := range d.a.pools.byBase[:t.id] {
-		idx += int64(u.slots)
-	}
-	return idx + int64(s)
-}
+func (d *DurableAllocator) slotIndex(t *objTable, s int) int64 { return t.first + int64(s) }
 
 // Allocator returns the allocator in memory, for inspection. It must not
 // be changed except through d.
@@ -216,10 +210,7 @@ func (d *DurableAllocator) Alloc(tx *mmio.Tx, size int) (ObjectID, error) {
 	if n, err := d.a.pools.wouldCreate(size); err != nil {
 		return 0, err
 	} else if n > 0 {
-		var used int64
-		for _, t := range d.a.pools.byBase {
-			used += int64(t.slots)
-		}
+		used := d.a.pools.slots
 		if len(d.a.pools.byBase) == MaxTables || used+int64(n) > d.slotCap {
 			return 0, fmt.Errorf("ssdalloc: metadata area full (%d of %d slots in %d tables)", used, d.slotCap, len(d.a.pools.byBase))
 		}

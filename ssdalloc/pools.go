@@ -21,6 +21,7 @@ type Pools struct {
 	pools  [NumClasses]pool
 	byBase []*objTable // every table, in id order (bases only grow)
 	nextID ObjectID
+	slots  int64 // slots of all tables
 }
 
 // NewPools returns an empty allocator. Ids start at 1, so 0 is never an
@@ -63,8 +64,14 @@ func (p *Pools) activate(pl *pool) *objTable {
 	if n := len(pl.tables); n > 0 {
 		prev = pl.tables[n-1].slots
 	}
-	slots := nextTableSlots(prev)
+	return p.addTable(pl, nextTableSlots(prev))
+}
+
+// addTable creates the next table of pl with slots slots.
+func (p *Pools) addTable(pl *pool, slots int) *objTable {
 	t := newObjTable(uint32(len(p.byBase)), pl.class, p.nextID, slots)
+	t.first = p.slots
+	p.slots += int64(slots)
 	p.nextID += ObjectID(slots)
 	pl.tables = append(pl.tables, t)
 	p.byBase = append(p.byBase, t)
@@ -145,10 +152,5 @@ func (p *Pools) restoreTable(class, slots int, base ObjectID) (*objTable, error)
 		return nil, fmt.Errorf("%w: table %d (class %d, %d slots, base %d; next base %d)",
 			ErrCorrupt, len(p.byBase), class, slots, base, p.nextID)
 	}
-	pl := &p.pools[class]
-	t := newObjTable(uint32(len(p.byBase)), class, base, slots)
-	p.nextID += ObjectID(slots)
-	pl.tables = append(pl.tables, t)
-	p.byBase = append(p.byBase, t)
-	return t, nil
+	return p.addTable(&p.pools[class], slots), nil
 }

@@ -34,6 +34,7 @@ type objTable struct {
 	bitmap []uint64 // bit set = allocated
 	free   int      // slots not allocated
 	cursor int      // where the next search for a free slot starts
+	first  int64    // index of the table's first slot among all tables' slots, in creation order
 }
 
 func newObjTable(id uint32, class int, base ObjectID, slots int) *objTable {
