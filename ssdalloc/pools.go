@@ -51,6 +51,16 @@ func (p *Pools) Alloc(size int) (ObjectID, error) {
 // activate picks the pool's table with the most free slots or, when none
 // has any, creates the next one.
 func (p *Pools) activate(pl *pool) *objTable {
+	best, next := pl.choose()
+	if best != nil {
+		return best
+	}
+	return p.addTable(pl, next)
+}
+
+// choose returns the pool's table with the most free slots, or nil and
+// the slot count of the table that must be made.
+func (pl *pool) choose() (*objTable, int) {
 	var best *objTable
 	for _, t := range pl.tables {
 		if t.free > 0 && (best == nil || t.free > best.free) {
@@ -58,13 +68,13 @@ func (p *Pools) activate(pl *pool) *objTable {
 		}
 	}
 	if best != nil {
-		return best
+		return best, 0
 	}
 	prev := 0
 	if n := len(pl.tables); n > 0 {
 		prev = pl.tables[n-1].slots
 	}
-	return p.addTable(pl, nextTableSlots(prev))
+	return nil, nextTableSlots(prev)
 }
 
 // addTable creates the next table of pl with slots slots.
@@ -133,16 +143,8 @@ func (p *Pools) wouldCreate(size int) (int, error) {
 	if pl.active != nil && pl.active.free > 0 {
 		return 0, nil
 	}
-	for _, t := range pl.tables {
-		if t.free > 0 {
-			return 0, nil
-		}
-	}
-	prev := 0
-	if n := len(pl.tables); n > 0 {
-		prev = pl.tables[n-1].slots
-	}
-	return nextTableSlots(prev), nil
+	_, next := pl.choose()
+	return next, nil
 }
 
 // restoreTable recreates, on load, the next table in creation order. It
