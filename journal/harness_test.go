@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"sync"
 	"testing"
 
 	"mapstore/internal/vfs"
@@ -180,4 +181,24 @@ func memRig(t *testing.T) (*vfs.MemFS, *rig) {
 		t.Fatal(err)
 	}
 	return mem, g
+}
+
+// runWorkers runs fn(w) for w in [0, n) concurrently and fails the test
+// with the first error any of them returns.
+func runWorkers(t *testing.T, n int, fn func(w int) error) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		wg.Go(func() {
+			if err := fn(w); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }

@@ -3,7 +3,6 @@ package journal_test
 import (
 	"bytes"
 	"errors"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -22,32 +21,16 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	const workers, rounds = 16, 40
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			for i := 0; i < rounds; i++ {
-				tx := g.j.Begin()
-				// Worker w owns pages 4w..4w+3.
-				for p := 0; p < 4; p++ {
-					val := bytes.Repeat([]byte{byte(w), byte(i)}, mmio.PageSize/2)
-					if _, err := tx.WriteAt(val, int64(4*w+p)*mmio.PageSize); err != nil {
-						errs <- err
-						return
-					}
-				}
-				if err := g.j.Commit(tx); err != nil {
-					errs <- err
-					return
-				}
+	runWorkers(t, workers, func(w int) error {
+		for i := 0; i < rounds; i++ {
+			// Worker w owns pages 4w..4w+3.
+			val := bytes.Repeat([]byte{byte(w), byte(i)}, 2*mmio.PageSize)
+			if err := g.commit([]change{{off: int64(4*w) * mmio.PageSize, data: val}}); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	st := g.j.Stats()
 	t.Logf("%+v", st)
 	if st.Commits != workers*rounds {
@@ -223,29 +206,20 @@ func TestBackgroundCheckpointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	const workers, rounds = 8, 150
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			for i := 0; i < rounds; i++ {
-				val := bytes.Repeat([]byte{byte(w), byte(i)}, mmio.PageSize)
-				// Worker w owns pages 8w..8w+7 and rewrites two of them.
-				cs := []change{
-					{off: int64(8*w+i%8) * mmio.PageSize, data: val[:mmio.PageSize]},
-					{off: int64(8*w+(i+3)%8) * mmio.PageSize, data: val[:mmio.PageSize]},
-				}
-				if err := g.commit(cs); err != nil {
-					errs <- err
-					return
-				}
+	runWorkers(t, workers, func(w int) error {
+		for i := 0; i < rounds; i++ {
+			val := bytes.Repeat([]byte{byte(w), byte(i)}, mmio.PageSize/2)
+			// Worker w owns pages 8w..8w+7 and rewrites two of them.
+			cs := []change{
+				{off: int64(8*w+i%8) * mmio.PageSize, data: val},
+				{off: int64(8*w+(i+3)%8) * mmio.PageSize, data: val},
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+			if err := g.commit(cs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	st := g.j.Stats()
 	t.Logf("%+v", st)
 	if st.Checkpoints == 0 || st.SpaceWaits == 0 {

@@ -15,12 +15,7 @@ import (
 // tiers stay within the budget, and after a crash the device holds every
 // object as of the last committed flush.
 func TestCacheModel(t *testing.T) {
-	mem := vfs.NewMem()
-	newAllocDevice(t, mem)
-	g, err := openAlloc(mem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, g := memAlloc(t)
 	defer g.close()
 	const budget = 64 << 10
 	c, err := ssdalloc.NewCache(g.d, budget, 0.25)

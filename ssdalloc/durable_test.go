@@ -53,6 +53,18 @@ func newAllocDevice(t *testing.T, fs vfs.FS) {
 	fs.SyncDir("/")
 }
 
+// memAlloc is a crash FS with an empty device and an allocator open on it.
+func memAlloc(t *testing.T) (*vfs.MemFS, *allocRig) {
+	t.Helper()
+	mem := vfs.NewMem()
+	newAllocDevice(t, mem)
+	g, err := openAlloc(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mem, g
+}
+
 func openAlloc(fs vfs.FS) (*allocRig, error) {
 	g := &allocRig{}
 	var err error
@@ -221,12 +233,7 @@ func countStored(d *ssdalloc.DurableAllocator) int { return d.Allocator().Stored
 // not yet committed must not be written over: a crash would bring those
 // records back as the live ones.
 func TestEmptiedSegmentNotReusedBeforeCommit(t *testing.T) {
-	mem := vfs.NewMem()
-	newAllocDevice(t, mem)
-	g, err := openAlloc(mem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, g := memAlloc(t)
 	defer g.close()
 	obj := bytes.Repeat([]byte("x"), 1000)
 	model := map[ssdalloc.ObjectID][]byte{}
