@@ -115,23 +115,26 @@ func (d *Durable) Delete(tx *mmio.Tx, k Key) ([]Move, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	hole, ok := d.t.Lookup(k)
-	if !ok {
-		return nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
-	}
-	moves, err := d.t.Delete(k)
+	hole, moves, err := d.t.plan(k)
 	if err != nil {
 		return nil, err
 	}
+	return moves, d.applyDelete(tx, hole, moves)
+}
+
+// applyDelete carries out a planned deletion and writes every slot it
+// changes (the hole, and each slide's source) through tx.
+func (d *Durable) applyDelete(tx *mmio.Tx, hole int64, moves []Move) error {
+	d.t.apply(hole, moves)
 	if err := d.write(tx, hole); err != nil {
-		return moves, err
+		return err
 	}
 	for _, m := range moves {
 		if err := d.write(tx, m.From); err != nil {
-			return moves, err
+			return err
 		}
 	}
-	return moves, nil
+	return nil
 }
 
 // write stores slot i's current contents through tx. A failure leaves the

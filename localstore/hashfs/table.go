@@ -171,13 +171,18 @@ func (t *Table) Delete(k Key) ([]Move, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.apply(hole, moves)
+	return moves, nil
+}
+
+// apply carries out a planned deletion: empty hole, then the slides.
+func (t *Table) apply(hole int64, moves []Move) {
 	t.slots[hole] = entry{}
 	for _, m := range moves {
 		t.slots[m.To] = t.slots[m.From]
 		t.slots[m.From] = entry{}
 	}
 	t.used--
-	return moves, nil
 }
 
 // PlanDelete returns the moves Delete(k) would make, without changing the

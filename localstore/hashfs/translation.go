@@ -222,6 +222,9 @@ func (tr *Translation) Insert(tx *mmio.Tx, k Key) (int64, error) {
 func (tr *Translation) Delete(tx *mmio.Tx, k Key, relocate func(Move) error) error {
 	tr.writer.Lock()
 	defer tr.writer.Unlock()
+	if tr.d.err != nil {
+		return tr.d.err
+	}
 	t := tr.d.t
 	start, moves, err := t.plan(k)
 	if err != nil {
@@ -250,7 +253,7 @@ func (tr *Translation) Delete(tx *mmio.Tx, k Key, relocate func(Move) error) err
 	}
 	unlock := tr.lockRange(start, end)
 	defer unlock()
-	if _, err = tr.d.Delete(tx, k); err != nil {
+	if err := tr.d.applyDelete(tx, start, moves); err != nil {
 		return err
 	}
 	// The freed block's frame, if any, is free; moved blocks keep theirs.
