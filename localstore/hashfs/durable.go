@@ -100,11 +100,17 @@ func (d *Durable) Insert(tx *mmio.Tx, k Key) (int64, error) {
 	if d.err != nil {
 		return 0, d.err
 	}
-	i, err := d.t.Insert(k)
+	i, err := d.t.freeSlotFor(k)
 	if err != nil {
 		return i, err
 	}
-	return i, d.write(tx, i)
+	return i, d.insertAt(tx, i, k)
+}
+
+// insertAt puts k in slot i, which freeSlotFor(k) returned, and writes it.
+func (d *Durable) insertAt(tx *mmio.Tx, i int64, k Key) error {
+	d.t.place(i, k)
+	return d.write(tx, i)
 }
 
 // Delete unmaps k and writes every slot that changed through tx. The moves

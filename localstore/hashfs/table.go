@@ -156,9 +156,14 @@ func (t *Table) Insert(k Key) (int64, error) {
 	if err != nil {
 		return i, err
 	}
+	t.place(i, k)
+	return i, nil
+}
+
+// place puts k in slot i, which freeSlotFor(k) returned.
+func (t *Table) place(i int64, k Key) {
 	t.slots[i] = mkEntry(k)
 	t.used++
-	return i, nil
 }
 
 // Delete unmaps k, freeing its block, and keeps every other key reachable

@@ -206,13 +206,16 @@ func (tr *Translation) lockRange(from, to int64) func() {
 func (tr *Translation) Insert(tx *mmio.Tx, k Key) (int64, error) {
 	tr.writer.Lock()
 	defer tr.writer.Unlock()
+	if tr.d.err != nil {
+		return 0, tr.d.err
+	}
 	slot, err := tr.d.t.freeSlotFor(k)
 	if err != nil {
 		return 0, err
 	}
 	unlock := tr.lockRange(slot, slot)
 	defer unlock()
-	return tr.d.Insert(tx, k)
+	return slot, tr.d.insertAt(tx, slot, k)
 }
 
 // Delete unmaps k. Each block the deletion slides is handed to relocate
