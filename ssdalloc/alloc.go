@@ -59,7 +59,7 @@ func (a *Allocator) Where(id ObjectID) (Location, error) {
 }
 
 // Store places a new record of n bytes for id and returns where to write
-// it (with the back pointer BackPointer gives); the previous record, if
+// it (the record carries id as its back pointer); the previous record, if
 // any, dies. opened reports a newly started head segment, whose header
 // must be written before the record.
 func (a *Allocator) Store(id ObjectID, n int) (loc Location, opened bool, err error) {
@@ -73,6 +73,9 @@ func (a *Allocator) store(id ObjectID, n int, cleaning bool) (Location, bool, er
 	}
 	if n > classSize(t.class) {
 		return Location{}, false, fmt.Errorf("%w: %d bytes in a class of %d", ErrTooLarge, n, classSize(t.class))
+	}
+	if id > maxRecordID {
+		return Location{}, false, fmt.Errorf("%w: id %d does not fit a record's back pointer", ErrBadID, id)
 	}
 	place := a.log.Place
 	if cleaning {
@@ -103,32 +106,17 @@ func (a *Allocator) Free(id ObjectID) error {
 	return nil
 }
 
-// BackPointer returns the (table, slot) a record of id carries.
-func (a *Allocator) BackPointer(id ObjectID) (table, slot uint32, err error) {
-	t, s, err := a.pools.find(id)
-	if err != nil {
-		return 0, 0, err
-	}
-	return t.id, uint32(s), nil
-}
-
 // Live reports whether the record found at offset off of segment seg,
-// carrying back pointer (table, slot), is the current record of its
-// object; if so it returns the object's id. Cleaning calls it for every
-// record it decodes from a victim.
-func (a *Allocator) Live(seg, off, table, slot uint32) (ObjectID, bool) {
-	if int(table) >= len(a.pools.byBase) {
-		return 0, false
-	}
-	t := a.pools.byBase[table]
-	if int(slot) >= t.slots || !t.allocated(int(slot)) {
-		return 0, false
+// carrying back pointer id, is the current record of its object.
+// Cleaning calls it for every record it decodes from a victim: a record
+// whose object was freed, rewritten or moved since is dead.
+func (a *Allocator) Live(seg, off uint32, id ObjectID) bool {
+	t, slot, err := a.pools.find(id)
+	if err != nil {
+		return false
 	}
 	loc := a.locs[t][slot]
-	if loc.Seg != seg || loc.Off != off {
-		return 0, false
-	}
-	return t.base + ObjectID(slot), true
+	return loc.Seg == seg && loc.Off == off
 }
 
 // Relocate moves a live record of id out of a victim during cleaning: it

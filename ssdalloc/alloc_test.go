@@ -31,8 +31,7 @@ func (m *memLog) write(id ObjectID, data []byte, loc Location, opened bool) {
 		clear(seg)
 		segHeader{seq: m.seq}.encode(seg)
 	}
-	table, slot, _ := m.a.BackPointer(id)
-	encodeRecord(seg[loc.Off:], Record{Table: table, Slot: slot, Data: data})
+	encodeRecord(seg[loc.Off:], Record{ID: id, Data: data})
 }
 
 func (m *memLog) store(id ObjectID, data []byte) error {
@@ -53,8 +52,7 @@ func (m *memLog) read(id ObjectID) ([]byte, error) {
 	if err != nil || end {
 		return nil, errors.Join(err, errors.New("no record"))
 	}
-	table, slot, _ := m.a.BackPointer(id)
-	if r.Table != table || r.Slot != slot {
+	if r.ID != id {
 		return nil, errors.New("back pointer does not match")
 	}
 	return r.Data, nil
@@ -72,8 +70,8 @@ func (m *memLog) clean() (moved int, err error) {
 		return 0, err
 	}
 	for i, r := range recs {
-		id, live := m.a.Live(v[0], uint32(offs[i]), r.Table, r.Slot)
-		if !live {
+		id := r.ID
+		if !m.a.Live(v[0], uint32(offs[i]), id) {
 			continue
 		}
 		data := bytes.Clone(r.Data)

@@ -2,6 +2,7 @@ package ssdalloc
 
 import (
 	"container/list"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -31,7 +32,8 @@ type Cache struct {
 	pages      *list.List // FIFO of *cached in the Page Buffer, oldest first
 	objs       *list.List // LRU of *cached in the Object Cache, oldest first
 	index      map[ObjectID]*list.Element
-	pending    map[ObjectID][]byte // dirty objects evicted, waiting for Flush
+	dirty      map[ObjectID]*cached // dirty objects in the tiers
+	pending    map[ObjectID][]byte  // dirty objects evicted, waiting for Flush
 	pendBytes  int
 	stats      CacheStats
 }
@@ -62,6 +64,7 @@ func NewCache(d *DurableAllocator, budget int, pageShare float64) (*Cache, error
 		pages:      list.New(),
 		objs:       list.New(),
 		index:      map[ObjectID]*list.Element{},
+		dirty:      map[ObjectID]*cached{},
 		pending:    map[ObjectID][]byte{},
 	}, nil
 }
@@ -106,7 +109,9 @@ func (c *Cache) Put(id ObjectID, data []byte) {
 		c.remove(e)
 	}
 	c.unqueue(id)
-	c.toPage(&cached{id: id, data: data, dirty: true})
+	ob := &cached{id: id, data: data, dirty: true}
+	c.dirty[id] = ob
+	c.toPage(ob)
 }
 
 func (c *Cache) unqueue(id ObjectID) {
@@ -121,6 +126,7 @@ func (c *Cache) Forget(id ObjectID) {
 	if e, ok := c.index[id]; ok {
 		c.remove(e)
 	}
+	delete(c.dirty, id)
 	c.unqueue(id)
 }
 
@@ -154,6 +160,7 @@ func (c *Cache) toPage(ob *cached) {
 		o := old.Value.(*cached)
 		c.remove(old)
 		if o.dirty {
+			delete(c.dirty, o.id)
 			c.pending[o.id] = o.data
 			c.pendBytes += len(o.data)
 		}
@@ -163,13 +170,33 @@ func (c *Cache) toPage(ob *cached) {
 func (c *Cache) pageBytes() int { return c.pages.Len() * mmio.PageSize }
 
 // Flush writes every dirty object, cached or evicted, to the log in tx
-// and returns the transaction to continue with. When the log runs low it
-// cleans the segment with the most dead bytes and commits through j (a
-// cleaned segment is reusable only once that is durable), so tx may have
-// been committed and replaced; the caller commits the one returned.
+// and returns the transaction to continue with. It first lets the
+// allocator clean ahead of the batch (MakeRoom), so the log keeps free
+// segments for the next batches; if the log fills anyway (segments the
+// batch emptied are reusable only once it is durable), it cleans and
+// commits through j, so tx may have been committed and replaced; the
+// caller commits the one returned.
 func (c *Cache) Flush(j *journal.Journal, tx *mmio.Tx) (*mmio.Tx, error) {
+	ids := make([]ObjectID, 0, len(c.pending)+len(c.dirty))
+	bytes := 0
+	for id, data := range c.pending {
+		ids = append(ids, id)
+		bytes += recordSpan(len(data))
+	}
+	for id, ob := range c.dirty {
+		ids = append(ids, id)
+		bytes += recordSpan(len(ob.data))
+	}
+	slices.Sort(ids) // a deterministic log layout
+	if _, err := c.d.MakeRoom(tx, bytes); err != nil {
+		return tx, err
+	}
 	write := func(id ObjectID, data []byte) error {
-		if c.d.Allocator().Log().FreeSegments() <= reserveSegments+1 {
+		for try := 0; ; try++ {
+			_, err := c.d.Store(tx, id, data)
+			if err == nil || !errors.Is(err, ErrLogFull) || try == 3 {
+				return err
+			}
 			if _, err := c.d.Clean(tx); err != nil {
 				return err
 			}
@@ -178,32 +205,22 @@ func (c *Cache) Flush(j *journal.Journal, tx *mmio.Tx) (*mmio.Tx, error) {
 			}
 			tx = j.Begin()
 		}
-		if _, err := c.d.Store(tx, id, data); err != nil {
-			return err
+	}
+	for _, id := range ids {
+		if data, ok := c.pending[id]; ok {
+			if err := write(id, data); err != nil {
+				return tx, err
+			}
+			c.unqueue(id)
+		} else {
+			ob := c.dirty[id]
+			if err := write(id, ob.data); err != nil {
+				return tx, err
+			}
+			ob.dirty = false
+			delete(c.dirty, id)
 		}
 		c.stats.Flushed++
-		return nil
-	}
-	ids := make([]ObjectID, 0, len(c.pending))
-	for id := range c.pending {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids) // a deterministic log layout
-	for _, id := range ids {
-		if err := write(id, c.pending[id]); err != nil {
-			return tx, err
-		}
-		c.unqueue(id)
-	}
-	for _, l := range []*list.List{c.pages, c.objs} {
-		for e := l.Front(); e != nil; e = e.Next() {
-			if ob := e.Value.(*cached); ob.dirty {
-				if err := write(ob.id, ob.data); err != nil {
-					return tx, err
-				}
-				ob.dirty = false
-			}
-		}
 	}
 	return tx, nil
 }

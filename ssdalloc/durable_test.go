@@ -3,7 +3,10 @@ package ssdalloc_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 
 	"mapstore/internal/vfs"
@@ -15,13 +18,70 @@ import (
 const (
 	tSlots    = 8192
 	tSegments = 6
+	tBlocks   = ssdalloc.SegmentSize / ssdalloc.BlockSize
 )
 
+// The test device: the allocator's metadata, a page for scatterSpace's
+// segment map (the two make up the region), then the segments' blocks.
 var (
 	tMeta   = (ssdalloc.MetaSize(tSlots) + mmio.PageSize - 1) / mmio.PageSize * mmio.PageSize
-	tSegOff = tMeta
-	tDev    = tMeta + tSegments*ssdalloc.SegmentSize
+	tMapOff = tMeta
+	tRegion = tMeta + mmio.PageSize
+	tSegOff = tRegion
+	tDev    = tSegOff + tSegments*ssdalloc.SegmentSize
 )
+
+// Layouts of the segments on the test device.
+const (
+	contiguous = "contiguous" // ssdalloc.ContiguousSpace
+	scattered  = "scattered"  // scatterSpace
+)
+
+// scatterSpace places segments block by block: the block area is cut into
+// runs of scatterRun blocks, laid out in reverse order, so a segment's
+// blocks are consecutive on the device only within a run (records that
+// cross a block boundary take one I/O there, two elsewhere, and the
+// segment header's block is not the first one). Like a real layout layer
+// it gives a segment its blocks when first asked with a transaction, and
+// remembers that in the region (a byte per segment, written through tx);
+// asked with tx nil for a segment it never gave blocks, it fails.
+type scatterSpace struct{ r *mmio.Region }
+
+const scatterRun = 3
+
+func (s scatterSpace) Segment(tx *mmio.Tx, seg uint32) ([]int64, error) {
+	if seg >= tSegments {
+		return nil, fmt.Errorf("segment %d of %d: %w", seg, tSegments, ssdalloc.ErrNoSegment)
+	}
+	var flag [1]byte
+	read := s.r.ReadAt
+	if tx != nil {
+		read = tx.ReadAt
+	}
+	if _, err := read(flag[:], tMapOff+int64(seg)); err != nil {
+		return nil, err
+	}
+	if flag[0] == 0 {
+		if tx == nil {
+			return nil, fmt.Errorf("segment %d: %w", seg, ssdalloc.ErrNoSegment)
+		}
+		if _, err := tx.WriteAt([]byte{1}, tMapOff+int64(seg)); err != nil {
+			return nil, err
+		}
+	}
+	return scatterBlocks(seg), nil
+}
+
+func scatterBlocks(seg uint32) []int64 {
+	runs := (tSegments*tBlocks + scatterRun - 1) / scatterRun
+	out := make([]int64, tBlocks)
+	for i := range out {
+		g := int(seg)*tBlocks + i
+		phys := (runs-1-g/scatterRun)*scatterRun + g%scatterRun
+		out[i] = tSegOff + int64(phys)*ssdalloc.BlockSize
+	}
+	return out
+}
 
 type allocRig struct {
 	dev vfs.File
@@ -56,22 +116,29 @@ func newAllocDevice(t *testing.T, fs vfs.FS) {
 // memAlloc is a crash FS with an empty device and an allocator open on it.
 func memAlloc(t *testing.T) (*vfs.MemFS, *allocRig) {
 	t.Helper()
+	return memAllocLayout(t, contiguous)
+}
+
+func memAllocLayout(t *testing.T, layout string) (*vfs.MemFS, *allocRig) {
+	t.Helper()
 	mem := vfs.NewMem()
 	newAllocDevice(t, mem)
-	g, err := openAlloc(mem)
+	g, err := openAllocLayout(mem, layout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return mem, g
 }
 
-func openAlloc(fs vfs.FS) (*allocRig, error) {
+func openAlloc(fs vfs.FS) (*allocRig, error) { return openAllocLayout(fs, contiguous) }
+
+func openAllocLayout(fs vfs.FS, layout string) (*allocRig, error) {
 	g := &allocRig{}
 	var err error
 	if g.dev, err = fs.OpenReadWrite("/dev"); err != nil {
 		return nil, err
 	}
-	if g.r, err = mmio.NewBuffered(g.dev, mmio.Options{}); err != nil {
+	if g.r, err = mmio.NewBuffered(g.dev, mmio.Options{Size: tRegion}); err != nil {
 		g.close()
 		return nil, err
 	}
@@ -80,7 +147,11 @@ func openAlloc(fs vfs.FS) (*allocRig, error) {
 		g.close()
 		return nil, err
 	}
-	if g.d, err = ssdalloc.LoadAllocator(g.r, 0, tMeta, tSegOff, tSegments); err != nil {
+	var space ssdalloc.Space = ssdalloc.ContiguousSpace{Off: tSegOff}
+	if layout == scattered {
+		space = scatterSpace{g.r}
+	}
+	if g.d, err = ssdalloc.LoadAllocator(g.r, 0, tMeta, space, tSegments); err != nil {
 		g.close()
 		return nil, err
 	}
@@ -106,9 +177,33 @@ func checkObjects(d *ssdalloc.DurableAllocator, model map[ssdalloc.ObjectID][]by
 // rewrites, frees and cleanings, one commit each, and crashes (random
 // survival of unsynced blocks, torn last write) before every file
 // operation: after recovery the allocator loads (its checks include no
-// two live records sharing bytes), and the objects are exactly those of
-// the last acknowledged batch or of the batch in flight, byte-exact.
+// two live records sharing bytes, and blocks for every segment holding a
+// live record), and the objects are exactly those of the last
+// acknowledged batch or of the batch in flight, byte-exact. It runs on
+// both layouts: contiguous segments, and segments scattered block by
+// block (records split at block boundaries; segments given blocks in the
+// batch that opens them).
+//
+// MAPSTORE_SSDALLOC_CRASH_BATCHES sets the batches per layout (default
+// 400, 250 under the race detector).
 func TestAllocatorCrashAtEveryPoint(t *testing.T) {
+	batches := envInt("MAPSTORE_SSDALLOC_CRASH_BATCHES", 400)
+	if raceEnabled {
+		batches = envInt("MAPSTORE_SSDALLOC_CRASH_BATCHES", 250)
+	}
+	for _, layout := range []string{contiguous, scattered} {
+		t.Run(layout, func(t *testing.T) { crashAtEveryPoint(t, layout, batches) })
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func crashAtEveryPoint(t *testing.T, layout string, batches int) {
 	mem := vfs.NewMem()
 	newAllocDevice(t, mem)
 	rng := rand.New(rand.NewPCG(21, 22))
@@ -118,7 +213,7 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 	points, batch := 0, 0
 	check := func(op vfs.Op) {
 		clone := mem.CrashClone(vfs.CrashOptions{Rand: crashRng, UnsyncedBlockSurvival: 0.5, TornLastWrite: true})
-		g, err := openAlloc(clone)
+		g, err := openAllocLayout(clone, layout)
 		if err != nil {
 			t.Fatalf("crash before %v in batch %d: recovery: %v", op, batch, err)
 		}
@@ -143,7 +238,7 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 		}
 		return nil
 	}))
-	g, err := openAlloc(fs)
+	g, err := openAllocLayout(fs, layout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,27 +253,53 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 		return d
 	}
 	cleanings := 0
-	batches := 500
-	if raceEnabled {
-		batches = 300
-	}
 	for batch = 0; batch < batches; batch++ {
 		tx := g.j.Begin()
-		for n := 1 + rng.IntN(4); n > 0; n-- {
+		cleaned := false
+	ops:
+		for n := 1 + rng.IntN(16); n > 0; n-- {
 			free := g.d.Allocator().Log().FreeSegments()
 			switch op := rng.IntN(10); {
+			case free <= 2 && cleaned:
+				break ops // the segments this batch emptied free up at its commit
 			case free <= 2:
 				if _, err := g.d.Clean(tx); err != nil {
 					t.Fatal(err)
 				}
 				cleanings++
+				cleaned = true
+				// Keep writing in this batch until a new head segment
+				// opens: the segment cleaning just emptied must not be
+				// the one (a crash before the commit would find its
+				// committed records written over).
+				for head, k := -1, 0; k < 200 && len(ids) > 0 && g.d.Allocator().Log().FreeSegments() >= 2; k++ {
+					id := ids[rng.IntN(len(ids))]
+					b := make([]byte, len(cur[id])) // same size: the live bytes stay put
+					copy(b, data())
+					loc, err := g.d.Store(tx, id, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cur[id] = b
+					if head >= 0 && int(loc.Seg) != head {
+						break
+					}
+					head = int(loc.Seg)
+				}
 			case op < 4 && len(ids) < 400 || len(ids) == 0:
 				b := data()
 				id, err := g.d.Alloc(tx, len(b))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := g.d.Store(tx, id, b); err != nil {
+				if _, err := g.d.Store(tx, id, b); errors.Is(err, ssdalloc.ErrLogFull) {
+					// Allocated, never stored: still an object of the
+					// model? No: it has no contents to check. Free it.
+					if err := g.d.Free(tx, id); err != nil {
+						t.Fatal(err)
+					}
+					break ops
+				} else if err != nil {
 					t.Fatal(err)
 				}
 				cur[id] = b
@@ -188,7 +309,9 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 				c, _ := g.d.Allocator().Class(id)
 				b := make([]byte, 1+rng.IntN((c+1)*ssdalloc.ClassStep))
 				copy(b, data())
-				if _, err := g.d.Store(tx, id, b); err != nil {
+				if _, err := g.d.Store(tx, id, b); errors.Is(err, ssdalloc.ErrLogFull) {
+					break ops
+				} else if err != nil {
 					t.Fatal(err)
 				}
 				cur[id] = b
@@ -202,6 +325,11 @@ func TestAllocatorCrashAtEveryPoint(t *testing.T) {
 				}
 				delete(cur, id)
 			}
+		}
+		// Reads in the batch come from the head segment's image where
+		// the records are not written yet.
+		if err := checkObjects(g.d, cur); err != nil {
+			t.Fatalf("batch %d before its commit: %v", batch, err)
 		}
 		next = cloneModel(cur)
 		if err := g.d.Commit(g.j, tx); err != nil {

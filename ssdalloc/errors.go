@@ -16,3 +16,8 @@ var ErrCorrupt = errors.New("ssdalloc: corrupt segment")
 // ErrLogFull is returned when no segment has room and none is free:
 // cleaning must run first.
 var ErrLogFull = errors.New("ssdalloc: log full")
+
+// ErrNoSegment is wrapped by Space.Segment when a segment has no blocks
+// and none may be allocated (no transaction to allocate them in, or no
+// room on the device).
+var ErrNoSegment = errors.New("ssdalloc: segment has no blocks")

@@ -23,10 +23,15 @@ type segState struct {
 // record goes (appending at the head segment, opening a free one when the
 // head is full), keeps per-segment live-byte counts as records die, and
 // picks the segments worth cleaning. It does no I/O.
+//
+// Free segments are opened lowest number first. A device that gives a
+// segment its blocks when it is first opened (see Space) then grows only
+// when every segment it has given blocks to is in use: the segments ever
+// opened are always 0..k-1.
 type Log struct {
 	segs []segState
-	free []uint32 // segments holding nothing, to be opened as heads
-	head int      // current head segment, or -1
+	free segHeap // segments holding nothing, to be opened as heads
+	head int     // current head segment, or -1
 	// holdFreed keeps segments that empty out of the free list until
 	// Settle: when records are written straight to the device, a segment
 	// whose last record died in a change not yet committed must not be
@@ -38,8 +43,8 @@ type Log struct {
 // NewLog manages n segments, all free.
 func NewLog(n int) *Log {
 	l := &Log{segs: make([]segState, n), head: -1}
-	for i := n - 1; i >= 0; i-- {
-		l.free = append(l.free, uint32(i))
+	for i := 0; i < n; i++ {
+		l.free = append(l.free, uint32(i)) // ascending: already a heap
 	}
 	return l
 }
@@ -63,6 +68,23 @@ func (l *Log) PlaceForCleaning(n int) (loc Location, opened bool, err error) {
 	return l.place(n, 0)
 }
 
+// opens reports whether placing a record of n object bytes would start a
+// new head segment, and which: the one the next Place (or, with cleaning,
+// PlaceForCleaning) of n bytes opens.
+func (l *Log) opens(n int, cleaning bool) (seg uint32, ok bool) {
+	keep := reserveSegments
+	if cleaning {
+		keep = 0
+	}
+	if n < 0 || n > MaxObject || len(l.free) <= keep {
+		return 0, false
+	}
+	if l.head >= 0 && l.segs[l.head].used+recordSpan(n) <= SegmentSize {
+		return 0, false
+	}
+	return l.free[0], true
+}
+
 func (l *Log) place(n, keep int) (loc Location, opened bool, err error) {
 	if n < 0 || n > MaxObject {
 		return Location{}, false, fmt.Errorf("%w: %d bytes", ErrTooLarge, n)
@@ -72,11 +94,15 @@ func (l *Log) place(n, keep int) (loc Location, opened bool, err error) {
 		if len(l.free) <= keep {
 			return Location{}, false, ErrLogFull
 		}
+		next := l.free.pop()
 		if l.head >= 0 {
-			l.segs[l.head].open = false
+			old := &l.segs[l.head]
+			old.open = false
+			if old.live == 0 { // everything in it died while it was the head
+				l.release(uint32(l.head))
+			}
 		}
-		l.head = int(l.free[len(l.free)-1])
-		l.free = l.free[:len(l.free)-1]
+		l.head = int(next)
 		l.segs[l.head] = segState{used: segHeaderLen, open: true}
 		opened = true
 	}
@@ -107,36 +133,56 @@ func (l *Log) release(seg uint32) {
 		l.freed = append(l.freed, seg)
 		return
 	}
-	l.free = append(l.free, seg)
+	l.free.push(seg)
 }
 
 // Settle makes the segments emptied since the last Settle reusable: call
 // it once the change that emptied them is durable.
 func (l *Log) Settle() {
-	l.free = append(l.free, l.freed...)
+	for _, s := range l.freed {
+		l.free.push(s)
+	}
 	l.freed = l.freed[:0]
 }
 
-// Victims returns up to k closed segments worth cleaning, those with the
-// most dead bytes first (cleaning them moves the fewest live bytes per
-// byte freed). Segments with nothing dead are never chosen.
+// Victims returns up to k closed segments worth cleaning, greedily: those
+// with the fewest live bytes first, so cleaning moves the fewest live
+// bytes per byte it frees. (Under uniformly random updates greedy is
+// close to the best choice; cost-benefit, which also weighs a segment's
+// age, pays off when some objects are much hotter than others.) Segments
+// with nothing dead are never chosen.
 func (l *Log) Victims(k int) []uint32 {
+	worth := func(s segState) bool { return !s.open && s.used > 0 && s.used-segHeaderLen > s.live }
+	if k == 1 { // what cleaning asks for: one pass, no sorting
+		best := -1
+		for i, s := range l.segs {
+			if worth(s) && (best < 0 || s.live < l.segs[best].live) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		return []uint32{uint32(best)}
+	}
 	var out []uint32
 	for i, s := range l.segs {
-		if !s.open && s.used > 0 && s.used-segHeaderLen > s.live {
+		if worth(s) {
 			out = append(out, uint32(i))
 		}
 	}
 	slices.SortFunc(out, func(a, b uint32) int {
-		da := l.segs[a].used - l.segs[a].live
-		db := l.segs[b].used - l.segs[b].live
-		return db - da
+		if d := l.segs[a].live - l.segs[b].live; d != 0 {
+			return d
+		}
+		return int(a) - int(b)
 	})
 	return out[:min(k, len(out))]
 }
 
 // Cleaned marks a victim whose live records have all been moved: it is
-// free again.
+// free again. (Killing a closed segment's last live record already does
+// this; Cleaned is for a caller that tracks victims itself.)
 func (l *Log) Cleaned(seg uint32) {
 	if l.segs[seg].live != 0 {
 		panic(fmt.Sprintf("ssdalloc: segment %d cleaned with %d live bytes", seg, l.segs[seg].live))
@@ -144,8 +190,12 @@ func (l *Log) Cleaned(seg uint32) {
 	l.release(seg)
 }
 
-// FreeSegments returns how many segments hold nothing.
+// FreeSegments returns how many segments hold nothing and may be opened.
 func (l *Log) FreeSegments() int { return len(l.free) }
+
+// Held returns how many segments emptied since the last Settle wait for
+// it before they may be opened.
+func (l *Log) Held() int { return len(l.freed) }
 
 // Live returns the live bytes of a segment.
 func (l *Log) Live(seg uint32) int { return l.segs[seg].live }
@@ -162,7 +212,7 @@ func (l *Log) restore(loc Location) error {
 		return fmt.Errorf("%w: record in segment %d of %d", ErrCorrupt, loc.Seg, len(l.segs))
 	}
 	end := int(loc.Off) + recordSpan(int(loc.Len))
-	if int(loc.Off) < segHeaderLen || end > SegmentSize {
+	if int(loc.Off) < segHeaderLen || end > SegmentSize || loc.Off%recAlign != 0 {
 		return fmt.Errorf("%w: record at %d of %d bytes outside segment %d", ErrCorrupt, loc.Off, loc.Len, loc.Seg)
 	}
 	s := &l.segs[loc.Seg]
@@ -176,10 +226,50 @@ func (l *Log) restore(loc Location) error {
 func (l *Log) recount() {
 	l.free = l.free[:0]
 	l.head = -1
-	for i := len(l.segs) - 1; i >= 0; i-- {
+	for i := range l.segs {
 		if l.segs[i].live == 0 {
 			l.segs[i] = segState{}
-			l.free = append(l.free, uint32(i))
+			l.free = append(l.free, uint32(i)) // ascending: a heap
 		}
 	}
+}
+
+// segHeap is a min-heap of segment numbers.
+type segHeap []uint32
+
+func (h *segHeap) push(s uint32) {
+	*h = append(*h, s)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *segHeap) pop() uint32 {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(a) {
+			break
+		}
+		if c+1 < len(a) && a[c+1] < a[c] {
+			c++
+		}
+		if a[i] <= a[c] {
+			break
+		}
+		a[i], a[c] = a[c], a[i]
+		i = c
+	}
+	*h = a
+	return top
 }

@@ -3,6 +3,7 @@ package ssdalloc
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -24,13 +25,24 @@ func TestLogModel(t *testing.T) {
 		l.Kill(loc)
 	}
 	cleanings := 0
+	opened := map[uint32]bool{} // segments ever opened: always 0..len-1
 	for step := 0; step < 100000; step++ {
 		if len(locs) > 0 && rng.IntN(100) < 48 {
 			kill(rng.IntN(len(locs)))
 			continue
 		}
 		n := rng.IntN(3000)
-		loc, _, err := l.Place(n)
+		want, opens := l.opens(n, false)
+		loc, isNew, err := l.Place(n)
+		if err == nil && (isNew != opens || opens && loc.Seg != want) {
+			t.Fatalf("step %d: opens said %d/%v, Place opened %v segment %d", step, want, opens, isNew, loc.Seg)
+		}
+		if isNew {
+			opened[loc.Seg] = true
+			if !opened[uint32(len(opened)-1)] {
+				t.Fatalf("step %d: opened segment %d while one below %d was never used", step, loc.Seg, len(opened))
+			}
+		}
 		if errors.Is(err, ErrLogFull) {
 			// Clean the best victim: move its live records to the head.
 			v := l.Victims(1)
@@ -124,6 +136,9 @@ func TestVictimsMostDeadFirst(t *testing.T) {
 	if v := l.Victims(5); len(v) != 2 || v[0] != b || v[1] != a {
 		t.Fatalf("victims %v, want [%d %d]", v, b, a)
 	}
+	if v := l.Victims(1); len(v) != 1 || v[0] != b {
+		t.Fatalf("victim %v, want [%d]", v, b)
+	}
 	// A closed segment whose records all die becomes free on its own.
 	before := l.FreeSegments()
 	for _, loc := range bySeg[a][3:] {
@@ -146,5 +161,57 @@ func TestVictimsMostDeadFirst(t *testing.T) {
 	}
 	if _, _, err := l.PlaceForCleaning(1000); err != nil {
 		t.Fatalf("cleaning could not use the reserve: %v", err)
+	}
+}
+
+// TestLogOpensLowestFree: free segments are opened lowest number first,
+// so segments a Space has given blocks to are reused before the space
+// grows; and a head segment whose records all died while it was open is
+// free as soon as it closes.
+func TestLogOpensLowestFree(t *testing.T) {
+	l := NewLog(8)
+	bySeg := map[uint32][]Location{}
+	var order []uint32
+	place := func() Location {
+		t.Helper()
+		want, opens := l.opens(MaxObject, false)
+		loc, opened, err := l.Place(MaxObject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opened != opens || opened && loc.Seg != want {
+			t.Fatalf("opens predicted %d/%v, Place opened %v segment %d", want, opens, opened, loc.Seg)
+		}
+		if opened {
+			order = append(order, loc.Seg)
+		}
+		bySeg[loc.Seg] = append(bySeg[loc.Seg], loc)
+		return loc
+	}
+	for len(order) < 4 {
+		place()
+	}
+	for _, s := range []uint32{1, 2} {
+		for _, loc := range bySeg[s] {
+			l.Kill(loc)
+		}
+		bySeg[s] = nil
+	}
+	for len(order) < 7 {
+		place()
+	}
+	if want := []uint32{0, 1, 2, 3, 1, 2, 4}; !slices.Equal(order, want) {
+		t.Fatalf("segments opened in order %v, want %v", order, want)
+	}
+	head := order[len(order)-1]
+	for _, loc := range bySeg[head] {
+		l.Kill(loc)
+	}
+	free := l.FreeSegments()
+	for n := len(order); len(order) == n; {
+		place()
+	}
+	if l.FreeSegments() != free {
+		t.Fatalf("%d free segments after the emptied head %d closed, want %d", l.FreeSegments(), head, free)
 	}
 }
