@@ -37,6 +37,17 @@ func (e *errorFile) WriteV(bufs [][]byte, off int64) (int, error) {
 	return e.f.WriteV(bufs, off)
 }
 
+func (e *errorFile) ReadV(bufs [][]byte, off int64) (int, error) {
+	n := 0
+	for _, b := range bufs {
+		n += len(b)
+	}
+	if err := maybeError(e.inj, e.op(OpRead, off, n)); err != nil {
+		return 0, err
+	}
+	return e.f.ReadV(bufs, off)
+}
+
 func (e *errorFile) Sync() error {
 	if err := maybeError(e.inj, e.op(OpSync, 0, 0)); err != nil {
 		return err

@@ -332,3 +332,29 @@ func TestCreateTruncatesExisting(t *testing.T) {
 		}
 	})
 }
+
+func TestReadVFillsBuffersInOrder(t *testing.T) {
+	forEachFS(t, func(t *testing.T, fs FS, dir string) {
+		f, err := fs.Create(dir + "/f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		want := pattern(10000, 3)
+		if _, err := f.WriteAt(want, 0); err != nil {
+			t.Fatal(err)
+		}
+		a, b, c := make([]byte, 100), make([]byte, 4000), make([]byte, 2900)
+		n, err := f.ReadV([][]byte{a, b, c}, 1000)
+		if err != nil || n != 7000 {
+			t.Fatalf("ReadV: %d, %v", n, err)
+		}
+		if got := append(append(append([]byte{}, a...), b...), c...); !bytes.Equal(got, want[1000:8000]) {
+			t.Fatal("ReadV did not fill the buffers with the file's bytes in order")
+		}
+		n, err = f.ReadV([][]byte{make([]byte, 500), make([]byte, 1000)}, 9000)
+		if n != 1000 || !errors.Is(err, io.EOF) {
+			t.Fatalf("ReadV across the end: %d, %v; want 1000, EOF", n, err)
+		}
+	})
+}

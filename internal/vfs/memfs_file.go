@@ -46,6 +46,19 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	return f.inode.readAt(p, off)
 }
 
+// ReadV implements File.
+func (f *memFile) ReadV(bufs [][]byte, off int64) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		n, err := f.ReadAt(b, off+int64(total))
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // WriteAt implements File. Writing past the end extends the file with
 // zeros.
 func (f *memFile) WriteAt(p []byte, off int64) (int, error) {

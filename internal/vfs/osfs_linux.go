@@ -78,3 +78,45 @@ func (f *osFile) Allocate(off, n int64) error {
 		return fmt.Errorf("vfs: allocate %s at %d len %d: %w", f.name, off, n, err)
 	}
 }
+
+// ReadV reads bufs with preadv, at most iovMax buffers per call, and
+// calls again after a short read until everything is read or the file
+// ends.
+func (f *osFile) ReadV(bufs [][]byte, off int64) (int, error) {
+	var total int
+	err := f.control(func(fd int) error {
+		copied := false
+		for len(bufs) > 0 {
+			n, err := unix.Preadv(fd, bufs[:min(len(bufs), iovMax)], off)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return io.EOF
+			}
+			total += n
+			off += int64(n)
+			for len(bufs) > 0 && n >= len(bufs[0]) {
+				n -= len(bufs[0])
+				bufs = bufs[1:]
+			}
+			if n > 0 {
+				if !copied {
+					bufs, copied = slices.Clone(bufs), true
+				}
+				bufs[0] = bufs[0][n:]
+			}
+		}
+		return nil
+	})
+	if err == io.EOF {
+		return total, io.EOF
+	}
+	if err != nil {
+		return total, fileErr("readv", f.name, off, err)
+	}
+	return total, nil
+}

@@ -20,6 +20,11 @@ type File interface {
 	// written; fewer than the sum of len(bufs) comes with an error.
 	// The buffers are only read during the call; the caller keeps them.
 	WriteV(bufs [][]byte, off int64) (int, error)
+	// ReadV fills the buffers back to back from off, as one vectored read
+	// (preadv on Linux): one I/O for a range of the file whose parts go
+	// to different places. It returns the bytes read; fewer than the sum
+	// of len(bufs) comes with an error (io.EOF at the end of the file).
+	ReadV(bufs [][]byte, off int64) (int, error)
 
 	// Sync makes the file's data and metadata durable (fsync).
 	Sync() error
