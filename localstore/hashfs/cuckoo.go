@@ -57,8 +57,7 @@ type cuckooStep struct {
 // out contiguously as long as the space after it is free. Otherwise the
 // block comes from the bitmap's rotating cursor (next fit).
 //
-// Cuckoo does no I/O and no locking, and never relocates a block: Delete
-// returns no moves.
+// Cuckoo does no I/O and no locking, and never relocates a block.
 type Cuckoo struct {
 	buckets []cuckooBucket
 	nb      uint64 // len(buckets)
@@ -241,15 +240,15 @@ func (c *Cuckoo) place(k Key) int64 {
 }
 
 // Delete unmaps k and frees its block. It never moves a block.
-func (c *Cuckoo) Delete(k Key) ([]Move, error) {
+func (c *Cuckoo) Delete(k Key) error {
 	b, s, ok := c.find(k)
 	if !ok {
-		return nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+		return fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
 	}
 	c.space.free(int64(c.buckets[b][s].pb - 1))
 	c.buckets[b][s] = cuckooSlot{}
 	c.used--
-	return nil, nil
+	return nil
 }
 
 // bucketsRead returns how many buckets a lookup of k reads: 1 if k is in

@@ -12,8 +12,10 @@ const EntrySize = 16
 
 // encodeEntry writes a slot as stored on the device: the object id, then
 // the logical block with bit 63 set when the slot is in use, both
-// little-endian. An empty slot is 16 zero bytes.
+// little-endian. An empty slot is 16 zero bytes. Bits 48..62 of the
+// block word, which hold the probe limit in memory, are stored as zeros.
 func encodeEntry(b []byte, e entry) {
+	e = e.stored() // the probe limit is not stored
 	binary.LittleEndian.PutUint64(b[0:], e.obj)
 	binary.LittleEndian.PutUint64(b[8:], e.blk)
 }
@@ -24,21 +26,23 @@ func decodeEntry(b []byte) (entry, error) {
 	switch {
 	case !e.used() && (e.obj != 0 || e.blk != 0):
 		return entry{}, fmt.Errorf("%w: free slot with data", ErrCorrupt)
-	case e.used() && e.blk&^usedBit > MaxBlock:
+	case e.blk&^keyMask != 0:
 		return entry{}, fmt.Errorf("%w: logical block beyond 48 bits", ErrCorrupt)
 	}
 	return e, nil
 }
 
 // Durable is a Table kept on the device. Its slots live in a region, one
-// EntrySize record per slot from Offset on; every change an operation
-// makes (the slot it fills, or the hole and the slides of a deletion) is
-// written through the caller's mmio transaction, so a journal commit makes
-// a batch of operations durable all or none. Lookups use the table in
-// memory. Not safe for concurrent use.
+// EntrySize record per physical block from Offset on (record i is block
+// i, whatever the order in memory); every change an operation makes (the
+// one slot an insertion fills or a deletion clears) is written through
+// the caller's mmio transaction, so a journal commit makes a batch of
+// operations durable all or none. The probe limits and the overflow map
+// are derived data: they are rebuilt on load and never written. Lookups
+// use the table in memory. Not safe for concurrent use.
 //
-//	region:  ... | slot 0 | slot 1 | slot 2 | ... | slot n-1 | ...
-//	             ^ Offset   16 B each: obj u64 | block u64 (bit 63: used)
+//	region:  ... | block 0 | block 1 | block 2 | ... | block n-1 | ...
+//	             ^ Offset    16 B each: obj u64 | block u64 (bit 63: used)
 type Durable struct {
 	t   *Table
 	r   *mmio.Region
@@ -50,9 +54,12 @@ type Durable struct {
 func AreaSize(n int64) int64 { return n * EntrySize }
 
 // LoadDurable reads a table of n slots with runs of run blocks from r at
-// off (a new, zeroed area is an empty table) and checks it: every mapped
-// key must be found where it is stored, which also rules out a key stored
-// twice.
+// off (a new, zeroed area is an empty table), rebuilds the probe limits
+// and the overflow map, and checks it: every record must decode, and
+// every mapped key must be found by a lookup in the block it is stored
+// in, which rules out a key stored twice. (Where a key sits is not
+// otherwise checkable: deletions leave holes anywhere, and an overflow
+// key may be in any block.)
 func LoadDurable(r *mmio.Region, off, n int64, run int) (*Durable, error) {
 	t, err := New(n, run)
 	if err != nil {
@@ -69,21 +76,12 @@ func LoadDurable(r *mmio.Region, off, n int64, run int) (*Durable, error) {
 			if err != nil {
 				return nil, fmt.Errorf("slot %d: %w", i+j, err)
 			}
-			if e.used() {
-				t.slots[i+j] = e
-				t.used++
-			}
+			t.ents[t.index(i+j)] = e
 		}
 		i += c
 	}
-	for i := int64(0); i < n; i++ {
-		k, used := t.At(i)
-		if !used {
-			continue
-		}
-		if at, ok := t.Lookup(k); !ok || at != i {
-			return nil, fmt.Errorf("%w: object %d block %d in slot %d is not where a lookup finds it", ErrCorrupt, k.Obj, k.Block, i)
-		}
+	if err := t.rebuild(); err != nil {
+		return nil, err
 	}
 	return &Durable{t: t, r: r, off: off}, nil
 }
@@ -100,57 +98,38 @@ func (d *Durable) Insert(tx *mmio.Tx, k Key) (int64, error) {
 	if d.err != nil {
 		return 0, d.err
 	}
-	i, err := d.t.freeSlotFor(k)
+	in, err := d.t.planInsert(k)
 	if err != nil {
-		return i, err
+		return 0, err
 	}
-	return i, d.insertAt(tx, i, k)
+	p := d.t.applyInsert(in, k)
+	return p, d.write(tx, in.m)
 }
 
-// insertAt puts k in slot i, which freeSlotFor(k) returned, and writes it.
-func (d *Durable) insertAt(tx *mmio.Tx, i int64, k Key) error {
-	d.t.place(i, k)
-	return d.write(tx, i)
-}
-
-// Delete unmaps k and writes every slot that changed through tx. The moves
-// are the block relocations the caller must carry out (copying each block
-// before the transaction commits, so that the committed mapping never
-// points at data that is not there).
-func (d *Durable) Delete(tx *mmio.Tx, k Key) ([]Move, error) {
+// Delete unmaps k, freeing its block, and writes the cleared slot through
+// tx. No other block moves.
+func (d *Durable) Delete(tx *mmio.Tx, k Key) error {
 	if d.err != nil {
-		return nil, d.err
+		return d.err
 	}
-	hole, moves, err := d.t.plan(k)
+	del, err := d.t.planDelete(k)
 	if err != nil {
-		return nil, err
-	}
-	return moves, d.applyDelete(tx, hole, moves)
-}
-
-// applyDelete carries out a planned deletion and writes every slot it
-// changes (the hole, and each slide's source) through tx.
-func (d *Durable) applyDelete(tx *mmio.Tx, hole int64, moves []Move) error {
-	d.t.apply(hole, moves)
-	if err := d.write(tx, hole); err != nil {
 		return err
 	}
-	for _, m := range moves {
-		if err := d.write(tx, m.From); err != nil {
-			return err
-		}
-	}
-	return nil
+	d.t.applyDelete(del)
+	return d.write(tx, del.m)
 }
 
-// write stores slot i's current contents through tx. A failure leaves the
-// table in memory ahead of the region: the Durable refuses every later
-// change (the caller rolls the transaction back and loads the table again).
-func (d *Durable) write(tx *mmio.Tx, i int64) error {
+// write stores the slot at memory index m (without its limit) through tx.
+// A failure leaves the table in memory ahead of the region: the Durable
+// refuses every later change (the caller rolls the transaction back and
+// loads the table again).
+func (d *Durable) write(tx *mmio.Tx, m int64) error {
 	var b [EntrySize]byte
-	encodeEntry(b[:], d.t.slots[i])
-	if _, err := tx.WriteAt(b[:], d.off+i*EntrySize); err != nil {
-		d.err = fmt.Errorf("hashfs: writing slot %d: %w", i, err)
+	encodeEntry(b[:], d.t.ents[m])
+	p := d.t.phys(m)
+	if _, err := tx.WriteAt(b[:], d.off+p*EntrySize); err != nil {
+		d.err = fmt.Errorf("hashfs: writing slot %d: %w", p, err)
 		return d.err
 	}
 	return nil

@@ -32,8 +32,7 @@ func (e extent) end() uint64 { return e.start + uint64(e.length) }
 // with a neighbour if the block happens to be adjacent. Deleting a block
 // trims its extent or splits it in two.
 //
-// ExtentTree does no I/O and no locking, and never relocates a block:
-// Delete returns no moves.
+// ExtentTree does no I/O and no locking, and never relocates a block.
 type ExtentTree struct {
 	objs  map[uint64][]extent
 	space *bitmap
@@ -130,11 +129,11 @@ func touches(a, b extent) bool {
 
 // Delete unmaps k and frees its block, trimming or splitting its extent.
 // It never moves a block.
-func (t *ExtentTree) Delete(k Key) ([]Move, error) {
+func (t *ExtentTree) Delete(k Key) error {
 	exts := t.objs[k.Obj]
 	i := extentSearch(exts, k.Block) - 1
 	if i < 0 || exts[i].end() <= k.Block {
-		return nil, fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
+		return fmt.Errorf("%w: object %d block %d", ErrNotFound, k.Obj, k.Block)
 	}
 	e := exts[i]
 	off := int64(k.Block - e.start)
@@ -157,5 +156,5 @@ func (t *ExtentTree) Delete(k Key) ([]Move, error) {
 		t.objs[k.Obj] = exts
 	}
 	t.used--
-	return nil, nil
+	return nil
 }

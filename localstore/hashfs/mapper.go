@@ -18,13 +18,10 @@ type Mapper interface {
 	// be given to k. A failed Insert changes nothing.
 	Insert(k Key) (int64, error)
 
-	// Delete unmaps k and frees its block. For HashFS a deletion may
-	// relocate other blocks: the moves are returned in the order they
-	// must be carried out, and the Mapper already describes the state
-	// after them. The other implementations never move a block and
-	// return nil. Delete fails with ErrNotFound if k is not mapped. The
-	// returned slice belongs to the caller.
-	Delete(k Key) ([]Move, error)
+	// Delete unmaps k and frees its block; the block can be allocated
+	// again at once. No implementation moves another block. Delete fails
+	// with ErrNotFound if k is not mapped.
+	Delete(k Key) error
 
 	// Len returns the number of mapped blocks.
 	Len() int64
