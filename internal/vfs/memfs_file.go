@@ -47,17 +47,7 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // ReadV implements File.
-func (f *memFile) ReadV(bufs [][]byte, off int64) (int, error) {
-	total := 0
-	for _, b := range bufs {
-		n, err := f.ReadAt(b, off+int64(total))
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
-}
+func (f *memFile) ReadV(bufs [][]byte, off int64) (int, error) { return readVByReadAt(f, bufs, off) }
 
 // WriteAt implements File. Writing past the end extends the file with
 // zeros.

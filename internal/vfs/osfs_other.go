@@ -18,17 +18,7 @@ func (f *osFile) WriteV(bufs [][]byte, off int64) (int, error) {
 }
 
 // ReadV reads the buffers one after the other with ReadAt.
-func (f *osFile) ReadV(bufs [][]byte, off int64) (int, error) {
-	total := 0
-	for _, b := range bufs {
-		n, err := f.ReadAt(b, off+int64(total))
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
-}
+func (f *osFile) ReadV(bufs [][]byte, off int64) (int, error) { return readVByReadAt(f, bufs, off) }
 
 // Datasync falls back to a full Sync.
 func (f *osFile) Datasync() error { return f.Sync() }

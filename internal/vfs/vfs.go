@@ -84,3 +84,17 @@ type FS interface {
 	// it), so two processes never open the same store. Close releases it.
 	Lock(name string) (io.Closer, error)
 }
+
+// readVByReadAt is ReadV for files without a vectored read: one ReadAt
+// per buffer, stopping at the first error.
+func readVByReadAt(r io.ReaderAt, bufs [][]byte, off int64) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		n, err := r.ReadAt(b, off+int64(total))
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}

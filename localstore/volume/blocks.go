@@ -124,6 +124,12 @@ func (v *Volume) ReadBlocks(obj, first uint64, p []byte) error {
 	}
 	// The ranges are scattered over the device: keep up to readDepth of
 	// them in flight, as readahead does for a sequential file.
+	if len(reads) == 1 { // a small read: no goroutine
+		if _, err := v.dev.ReadV(reads[0].bufs, reads[0].off); err != nil {
+			return fmt.Errorf("volume: reading object %d: %w", obj, err)
+		}
+		return nil
+	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, readDepth)
