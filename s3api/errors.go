@@ -103,6 +103,7 @@ var (
 	ErrRequestHeaderSectionTooLarge = s3err("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
 	ErrRequestTimeout               = s3err("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
 	ErrServiceUnavailable           = s3err("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
+	ErrStorageFull                  = s3err("XMapstoreStorageFull", http.StatusInsufficientStorage, "The storage is full: delete objects to make room.")
 	ErrTooManyParts                 = s3err("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive.")
 )
 

@@ -170,6 +170,27 @@ func checkObjects(d *ssdalloc.DurableAllocator, model map[ssdalloc.ObjectID][]by
 			return errors.New("object contents differ")
 		}
 	}
+	// Scan must visit exactly the model's objects, once each, byte-exact.
+	seen := make(map[ssdalloc.ObjectID]bool, len(model))
+	err := d.Scan(func(id ssdalloc.ObjectID, data []byte) error {
+		want, ok := model[id]
+		switch {
+		case !ok:
+			return fmt.Errorf("scan found object %d, which is not stored", id)
+		case seen[id]:
+			return fmt.Errorf("scan found object %d twice", id)
+		case !bytes.Equal(data, want):
+			return fmt.Errorf("scan: object %d contents differ", id)
+		}
+		seen[id] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(seen) != len(model) {
+		return fmt.Errorf("scan found %d objects, %d are stored", len(seen), len(model))
+	}
 	return nil
 }
 

@@ -178,3 +178,17 @@ func (v *Volume) fail(err error) error {
 	}
 	return err
 }
+
+// EachBlock calls fn with every logical block of the layer above's
+// objects (ids FirstObject and up) that has a data block, in the order of
+// the device's blocks. A store calls it when it opens, to find blocks no
+// committed record refers to any more (an object deleted while a reader
+// still held it, a body whose upload never finished) and free them. Only
+// the goroutine that changes the volume may call it.
+func (v *Volume) EachBlock(fn func(obj, block uint64)) {
+	for i := range v.table.Slots() {
+		if k, ok := v.table.At(i); ok && k.Obj >= FirstObject {
+			fn(k.Obj, k.Block)
+		}
+	}
+}

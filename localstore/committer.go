@@ -1,0 +1,146 @@
+package localstore
+
+import (
+	"context"
+	"sync"
+)
+
+// The single-node write path. Backend methods turn each request into ops
+// and propose them; one goroutine takes every proposal waiting, applies
+// them as one batch with the next index and answers each with its own
+// results. While a batch commits (a device sync and a journal commit),
+// the next proposals queue up and go together: group commit, so many
+// concurrent writers share each sync. The replication layer replaces this
+// with raft, which orders the batches and calls Apply with its log index.
+
+const (
+	// maxBatchOps and maxBatchBytes bound one batch.
+	maxBatchOps   = 4096
+	maxBatchBytes = 64 << 20
+)
+
+// proposal is ops waiting to be applied together.
+type proposal struct {
+	ops  []Op
+	res  []Result
+	err  error
+	done chan struct{}
+}
+
+// wait returns the proposal's results once applied. A proposal cannot be
+// withdrawn: ctx only stops the waiting, and the ops may still apply.
+func (p *proposal) wait(ctx context.Context) ([]Result, error) {
+	select {
+	case <-p.done:
+		return p.res, p.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type committer struct {
+	s       *Store
+	mu      sync.Mutex
+	queue   []*proposal
+	wake    chan struct{}
+	stopc   chan struct{}
+	done    chan struct{}
+	stopped bool
+}
+
+func newCommitter(s *Store) *committer {
+	c := &committer{s: s, wake: make(chan struct{}, 1), stopc: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// submit queues ops to be applied in one batch, in order with every other
+// proposal.
+func (c *committer) submit(ops ...Op) *proposal {
+	p := &proposal{ops: ops, done: make(chan struct{})}
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		p.err = ErrClosed
+		close(p.done)
+		return p
+	}
+	c.queue = append(c.queue, p)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return p
+}
+
+// propose submits ops and waits for their results.
+func (c *committer) propose(ctx context.Context, ops ...Op) ([]Result, error) {
+	return c.submit(ops...).wait(ctx)
+}
+
+// take removes the proposals of the next batch from the queue.
+func (c *committer) take() []*proposal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ops, bytes := 0, 0, 0
+	for n < len(c.queue) {
+		p := c.queue[n]
+		size := 0
+		for i := range p.ops {
+			size += len(p.ops[i].Data) + len(p.ops[i].Inline)
+		}
+		if n > 0 && (ops+len(p.ops) > maxBatchOps || bytes+size > maxBatchBytes) {
+			break
+		}
+		ops += len(p.ops)
+		bytes += size
+		n++
+	}
+	out := c.queue[:n:n]
+	c.queue = c.queue[n:]
+	return out
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	for {
+		ps := c.take()
+		if len(ps) == 0 {
+			select {
+			case <-c.wake:
+				continue
+			case <-c.stopc:
+				c.mu.Lock()
+				c.stopped = true
+				rest := c.queue
+				c.queue = nil
+				c.mu.Unlock()
+				for _, p := range rest {
+					p.err = ErrClosed
+					close(p.done)
+				}
+				return
+			}
+		}
+		var b Batch
+		for _, p := range ps {
+			b.Ops = append(b.Ops, p.ops...)
+		}
+		res, err := c.s.Apply(&b, c.s.Applied()+1)
+		for _, p := range ps {
+			if err != nil {
+				p.err = err
+			} else {
+				p.res, res = res[:len(p.ops):len(p.ops)], res[len(p.ops):]
+			}
+			close(p.done)
+		}
+	}
+}
+
+// stop applies what is queued, then refuses new proposals.
+func (c *committer) stop() {
+	close(c.stopc)
+	<-c.done
+}
