@@ -163,9 +163,9 @@ func (a *applier) roomForRecords(op *Op) error {
 }
 
 // reserveBlocks is how many blocks writes leave free: 1/64 of the device
-// and at least 64 segments' worth, for records and cleaning.
+// and at least 8 segments' worth, for records and cleaning.
 func reserveBlocks(total int64) int64 {
-	return max(total/64, 64*ssdalloc.SegmentSize/volume.BlockSize)
+	return max(total/64, 8*ssdalloc.SegmentSize/volume.BlockSize)
 }
 
 func (a *applier) createBucket(op *Op, v uint64) (Result, error) {

@@ -87,11 +87,11 @@ func (o *Options) Validate() error {
 	if o.Dir == "" {
 		return fmt.Errorf("localstore: %w: no data directory", ErrOptions)
 	}
-	if o.Capacity < 64<<20 {
-		return fmt.Errorf("localstore: %w: capacity %d is below 64 MiB", ErrOptions, o.Capacity)
+	if o.Capacity < 1<<20 {
+		return fmt.Errorf("localstore: %w: capacity %d is below 1 MiB", ErrOptions, o.Capacity)
 	}
-	if o.JournalSize < 4<<20 {
-		return fmt.Errorf("localstore: %w: journal size %d is below 4 MiB", ErrOptions, o.JournalSize)
+	if o.JournalSize < 256<<10 {
+		return fmt.Errorf("localstore: %w: journal size %d is below 256 KiB", ErrOptions, o.JournalSize)
 	}
 	if o.InlineMax < 0 || o.InlineMax > maxInline {
 		return fmt.Errorf("localstore: %w: inline limit %d is not in [0, %d]", ErrOptions, o.InlineMax, maxInline)

@@ -25,10 +25,12 @@ import (
 // published by one small op once all of it is durable; anything that goes
 // wrong before drops the data object.
 
-const (
-	chunkSize      = 1 << 20
-	chunksInFlight = 3
-)
+const chunksInFlight = 3
+
+// chunkSize is the size of a WriteData op, and of a reader's window: a
+// run of the translation (1 MiB), so each chunk is one device write. Tests
+// make it smaller.
+var chunkSize int64 = 1 << 20
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 

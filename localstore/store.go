@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -115,8 +114,8 @@ func (s *Store) openVolume() error {
 	journalPath := filepath.Join(o.Dir, JournalFile)
 	if fs == nil {
 		fs = vfs.Default
-		if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-			return fmt.Errorf("localstore: data directory: %w", err)
+		if err := mkdirDurable(fs, o.Dir); err != nil {
+			return err
 		}
 		d, err := device.Open(o.Device, device.Options{Kind: o.DeviceKind, Size: o.Capacity, Logger: s.log})
 		if err != nil {
@@ -124,23 +123,31 @@ func (s *Store) openVolume() error {
 		}
 		s.dev, s.file = d, d.File
 	} else {
-		if err := fs.MkdirAll(o.Dir, 0o755); err != nil {
-			return fmt.Errorf("localstore: data directory: %w", err)
+		if err := mkdirDurable(fs, o.Dir); err != nil {
+			return err
 		}
 		f, err := fs.OpenReadWrite(o.Device)
 		if err != nil {
-			if f, err = fs.Create(o.Device); err == nil {
-				err = f.Truncate(o.Capacity)
-			}
-			if err == nil {
+			f, err = fs.Create(o.Device)
+		}
+		var size int64
+		if err == nil {
+			size, err = f.Size()
+		}
+		if err == nil && size == 0 {
+			// New: sized, and its size made durable before use.
+			if err = f.Truncate(o.Capacity); err == nil {
 				err = f.Sync()
 			}
 			if err == nil {
 				err = fs.SyncDir(o.Dir)
 			}
-			if err != nil {
-				return fmt.Errorf("localstore: creating device: %w", err)
+		}
+		if err != nil {
+			if f != nil {
+				f.Close()
 			}
+			return fmt.Errorf("localstore: opening device %s: %w", o.Device, err)
 		}
 		s.file = f
 	}
@@ -154,6 +161,28 @@ func (s *Store) openVolume() error {
 	}
 	s.vol = v
 	s.alloc = v.Allocator()
+	return nil
+}
+
+// mkdirDurable creates dir and its missing parents, and syncs the parent
+// of each one it creates so that the directory survives a crash.
+func mkdirDurable(fs vfs.FS, dir string) error {
+	dir = filepath.Clean(dir)
+	if _, err := fs.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirDurable(fs, parent); err != nil {
+			return err
+		}
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("localstore: creating data directory: %w", err)
+	}
+	if err := fs.SyncDir(parent); err != nil {
+		return fmt.Errorf("localstore: syncing %s: %w", parent, err)
+	}
 	return nil
 }
 
