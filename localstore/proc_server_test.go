@@ -314,6 +314,26 @@ func (p *procServer) stop() {
 	}
 }
 
+// openedLog returns the attributes of the store's "store opened" log record
+// (the server must log at level info).
+func (p *procServer) openedLog() map[string]string {
+	p.t.Helper()
+	for _, line := range strings.Split(p.logs.String(), "\n") {
+		if !strings.Contains(line, `msg="store opened"`) {
+			continue
+		}
+		attrs := map[string]string{}
+		for _, f := range strings.Fields(line) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				attrs[k] = strings.Trim(v, `"`)
+			}
+		}
+		return attrs
+	}
+	p.t.Fatalf("server %d did not log \"store opened\":\n%s", p.pid(), p.logs.tail(4096))
+	return nil
+}
+
 // checkLogs fails the test if the server logged anything at level ERROR,
 // but for lines containing one of allow.
 func (p *procServer) checkLogs(allow ...string) {

@@ -1,0 +1,169 @@
+package localstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"mapstore/s3api"
+)
+
+// TestApplyIsIdempotent applies batches with explicit indexes, replays
+// them after a restart, and checks that a batch at or below the applied
+// index is skipped: replaying a raft log applies each entry once.
+func TestApplyIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, Capacity: 64 << 20, JournalSize: 4 << 20}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1 := &Batch{Ops: []Op{{Kind: OpCreateBucket, Bucket: "b", Time: 1}}}
+	b2 := &Batch{Ops: []Op{
+		{Kind: OpPutObject, Bucket: "b", Key: "k", Time: 2, Size: 3, Inline: []byte("one"), MD5: md5.Sum([]byte("one"))},
+		{Kind: OpPutObject, Bucket: "b", Key: "k", Time: 3, Size: 3, Inline: []byte("two"), MD5: md5.Sum([]byte("two")),
+			Cond: s3api.WriteConditions{IfNoneMatch: "*"}},
+		{Kind: OpCreateBucket, Bucket: "b", Time: 4},
+	}}
+	if res, err := s.Apply(b1, 10); err != nil || res[0].Err != nil {
+		t.Fatalf("Apply 10: %v %v", res, err)
+	}
+	res, err := s.Apply(b2, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ops see the batch's earlier ops: the second put's condition fails.
+	if res[0].Err != nil || res[1].Err != s3api.ErrPreconditionFailed || res[2].Err != s3api.ErrBucketAlreadyOwnedByYou {
+		t.Fatalf("results %+v", res)
+	}
+	if res, err := s.Apply(&Batch{Ops: []Op{{Kind: OpDeleteObject, Bucket: "b", Key: "k"}}}, 11); res != nil || err != nil {
+		t.Fatalf("a batch at the applied index: %v %v, want skipped", res, err)
+	}
+	s.Close()
+
+	s, err = Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Applied() != 11 {
+		t.Fatalf("applied %d after restart, want 11", s.Applied())
+	}
+	for i, b := range []*Batch{b1, b2} {
+		if res, err := s.Apply(b, uint64(10+i)); res != nil || err != nil {
+			t.Fatalf("replayed batch %d: %v %v, want skipped", 10+i, res, err)
+		}
+	}
+	o, err := s.GetObject(context.Background(), "b", "k", s3api.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if got, _ := io.ReadAll(o.Body); string(got) != "one" {
+		t.Fatalf("object holds %q, want %q", got, "one")
+	}
+	if res, err := s.Apply(&Batch{Ops: []Op{{Kind: OpDeleteObject, Bucket: "b", Key: "k"}}}, 12); err != nil || res[0].Err != nil {
+		t.Fatalf("Apply 12: %v %v", res, err)
+	}
+}
+
+// TestManyPartsChainRecords completes an upload of 3,000 parts, each a
+// copy of the same 5 MiB object (parts share its data: nothing is
+// copied), so the object's record holds 3,000 extents, far more than one
+// allocator object: it is stored as a chain. After a restart the object
+// reads back by part and by range.
+func TestManyPartsChainRecords(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, Capacity: 64 << 20, JournalSize: 16 << 20}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := randBytes(rng, s3api.MinPartSize)
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.PutObject(ctx, "b", "src", s3api.ObjectMeta{}, bytes.NewReader(src), int64(len(src)), s3api.WriteConditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateMultipartUpload(ctx, "b", "big", s3api.ObjectMeta{ContentType: "x/y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := s.pub.Load().st.buckets["b"].object("src")
+	const parts = 3000
+	sum := md5.Sum(src)
+	var b Batch
+	var done []s3api.CompletedPart
+	for n := 1; n <= parts; n++ {
+		b.Ops = append(b.Ops, Op{Kind: OpPutPart, Bucket: "b", Key: "big", UploadID: id, PartNumber: n, Time: 1,
+			Size: int64(len(src)), MD5: sum,
+			Src: &CopySrc{Bucket: "b", Key: "src", Version: e.version, Start: 0, Length: int64(len(src))}})
+		done = append(done, s3api.CompletedPart{PartNumber: n, ETag: info.ETag})
+	}
+	res, err := s.Apply(&b, s.Applied()+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	big, err := s.CompleteMultipartUpload(ctx, "b", "big", id, done, s3api.WriteConditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs := s.pub.Load().st.buckets["b"].object("big").recs; len(recs) < 2 {
+		t.Fatalf("a record of %d extents in %d allocator objects: not chained", parts, len(recs))
+	}
+	s.Close()
+
+	s, err = Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, err := s.HeadObject(ctx, "b", "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.ETag != big.ETag || h.PartsCount != parts || h.Size != parts*int64(len(src)) || h.Meta.ContentType != "x/y" {
+		t.Fatalf("after restart: %+v, want ETag %s, %d parts", h, big.ETag, parts)
+	}
+	o, err := s.GetObject(ctx, "b", "big", s3api.GetOptions{PartNumber: 2999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(o.Body)
+	o.Close()
+	if !bytes.Equal(got, src) || o.Range.Start != 2998*int64(len(src)) {
+		t.Fatalf("part 2999: %d bytes at %d", len(got), o.Range.Start)
+	}
+	rng2 := &s3api.ByteRange{First: int64(len(src)) - 10, Last: int64(len(src)) + 9}
+	o, err = s.GetObject(ctx, "b", "big", s3api.GetOptions{Range: rng2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(o.Body)
+	o.Close()
+	if want := append(append([]byte{}, src[len(src)-10:]...), src[:10]...); !bytes.Equal(got, want) {
+		t.Fatalf("a range across two parts: %x, want %x", got, want)
+	}
+	// Deleting both objects frees the shared data.
+	base := usedBlocks(s)
+	s.DeleteObject(ctx, "b", "src")
+	if usedBlocks(s) < base-1 {
+		t.Fatal("the source's data was freed while the parts still use it")
+	}
+	s.DeleteObject(ctx, "b", "big")
+	if got := usedBlocks(s); got > base-int64(len(src))/4096 {
+		t.Fatalf("%d blocks in use after deleting everything, %d before: the shared data was not freed", got, base)
+	}
+}
