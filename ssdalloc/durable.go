@@ -598,6 +598,25 @@ func (d *DurableAllocator) Commit(j *journal.Journal, tx *mmio.Tx) error {
 	return nil
 }
 
+// Flush writes the records of the batch not yet on the device, without
+// syncing, and reports whether records written since the last sync are
+// waiting for one. A caller that syncs the device itself (with its own
+// data, one sync for both) then calls Synced, and Commit syncs nothing
+// more.
+func (d *DurableAllocator) Flush() (unsynced bool, err error) {
+	if d.err != nil {
+		return false, d.err
+	}
+	if err := d.flushTail(); err != nil {
+		return false, err
+	}
+	return d.unsynced, nil
+}
+
+// Synced tells the allocator that the device was synced after its last
+// Flush.
+func (d *DurableAllocator) Synced() { d.unsynced = false }
+
 // markSlot records that id's slot changed in this batch.
 func (d *DurableAllocator) markSlot(id ObjectID) {
 	t, s := d.tableOf(id)

@@ -23,12 +23,19 @@ func (v *Volume) Commit(tx *mmio.Tx) error {
 		}
 	}
 	v.pendingFree = v.pendingFree[:0]
-	if v.dataDirty {
+	// One device sync for the data blocks and the allocator's records.
+	records, err := v.alloc.Flush()
+	if err != nil {
+		tx.Rollback()
+		return v.fail(err)
+	}
+	if v.dataDirty || records {
 		if err := v.dev.Datasync(); err != nil {
 			tx.Rollback()
-			return v.fail(fmt.Errorf("volume: syncing data blocks: %w", err))
+			return v.fail(fmt.Errorf("volume: syncing data blocks and records: %w", err))
 		}
 		v.dataDirty = false
+		v.alloc.Synced()
 	}
 	if err := v.alloc.Commit(v.j, tx); err != nil {
 		return v.fail(err)
