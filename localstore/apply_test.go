@@ -6,6 +6,8 @@ import (
 	"crypto/md5"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"mapstore/s3api"
@@ -165,5 +167,28 @@ func TestManyPartsChainRecords(t *testing.T) {
 	s.DeleteObject(ctx, "b", "big")
 	if got := usedBlocks(s); got > base-int64(len(src))/4096 {
 		t.Fatalf("%d blocks in use after deleting everything, %d before: the shared data was not freed", got, base)
+	}
+}
+
+// TestCapacitySizesNewDevicesOnly reopens a store with a larger capacity:
+// the existing device keeps its size.
+func TestCapacitySizesNewDevicesOnly(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir, Capacity: 64 << 20, JournalSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(Options{Dir: dir, Capacity: 128 << 20, JournalSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fi, err := os.Stat(filepath.Join(dir, DeviceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != 64<<20 {
+		t.Fatalf("device of %d bytes after reopening with a larger capacity, want %d", fi.Size(), 64<<20)
 	}
 }

@@ -117,7 +117,13 @@ func (s *Store) openVolume() error {
 		if err := mkdirDurable(fs, o.Dir); err != nil {
 			return err
 		}
-		d, err := device.Open(o.Device, device.Options{Kind: o.DeviceKind, Size: o.Capacity, Logger: s.log})
+		// Capacity sizes a new device only: an existing one keeps its
+		// size (its volume was laid out for it).
+		size := o.Capacity
+		if _, err := fs.Stat(o.Device); err == nil {
+			size = 0
+		}
+		d, err := device.Open(o.Device, device.Options{Kind: o.DeviceKind, Size: size, Logger: s.log})
 		if err != nil {
 			return fmt.Errorf("localstore: %w", err)
 		}

@@ -49,7 +49,8 @@
 // parameters (prefix, x-id, response-content-type, ...) never change the
 // operation. Subresources with a fixed answer: GetBucketLocation,
 // GetBucketVersioning (never enabled: an empty configuration),
-// GetBucketAcl and GetObjectAcl (the owner has FULL_CONTROL). Every other
+// GetBucketAcl and GetObjectAcl (the owner has FULL_CONTROL),
+// GetObjectTagging (an empty tag set). Every other
 // S3 subresource (policy, tagging, versions, lifecycle, ...) is answered
 // 501 NotImplemented, so that a request meant for it is never taken for
 // the plain operation on the same path.

@@ -121,6 +121,16 @@ func (s *Server) getACL(rq *request) error {
 	})
 }
 
+// getObjectTagging answers GetObjectTagging: objects carry no tags, so
+// the set is empty. Clients that copy an object's tags with it (awscli v2
+// does for multipart copies) ask for them first.
+func (s *Server) getObjectTagging(rq *request) error {
+	if _, err := s.backend.HeadObject(rq.r.Context(), rq.route.bucket, rq.route.key); err != nil {
+		return withKey(err, rq.route.key)
+	}
+	return s.writeXML(rq, http.StatusOK, &tagging{NS: s3NS})
+}
+
 // withBucket adds the BucketName element S3 sends with bucket errors.
 func withBucket(err error, bucket string) error {
 	return withExtra(err, "BucketName", bucket, ErrNoSuchBucket, ErrBucketNotEmpty, ErrBucketAlreadyOwnedByYou, ErrBucketAlreadyExists)

@@ -142,6 +142,7 @@ const (
 	opHeadObject
 	opDeleteObject
 	opGetObjectACL
+	opGetObjectTagging
 	opCreateMultipartUpload
 	opUploadPart
 	opUploadPartCopy
@@ -170,6 +171,7 @@ var opNames = [opCount]string{
 	opHeadObject:              "HeadObject",
 	opDeleteObject:            "DeleteObject",
 	opGetObjectACL:            "GetObjectAcl",
+	opGetObjectTagging:        "GetObjectTagging",
 	opCreateMultipartUpload:   "CreateMultipartUpload",
 	opUploadPart:              "UploadPart",
 	opUploadPartCopy:          "UploadPartCopy",
@@ -190,7 +192,7 @@ func (o op) String() string {
 // for the plain operation (a PUT ?policy must not overwrite an object
 // named by the path, a GET ?versions must not list current keys as if
 // they were versions). The ones with a fixed answer (acl, versioning,
-// location) are routed explicitly.
+// location, and GET of an object's tagging) are routed explicitly.
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
@@ -206,6 +208,9 @@ var unsupportedSubresources = []string{
 // ...) do not affect the choice. copySource reports an x-amz-copy-source
 // header.
 func selectOp(method string, rt route, q queryValues, copySource bool) (op, error) {
+	if method == "GET" && rt.key != "" && q.has("tagging") && !q.has("uploadId") {
+		return opGetObjectTagging, nil
+	}
 	for _, sub := range unsupportedSubresources {
 		if q.has(sub) {
 			return opNone, ErrNotImplemented.Withf("The %s subresource is not implemented.", sub)

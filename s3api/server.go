@@ -149,6 +149,7 @@ func init() {
 		opHeadObject:              (*Server).headObject,
 		opDeleteObject:            (*Server).deleteObject,
 		opGetObjectACL:            (*Server).getACL,
+		opGetObjectTagging:        (*Server).getObjectTagging,
 		opCreateMultipartUpload:   (*Server).createMultipartUpload,
 		opUploadPart:              (*Server).uploadPart,
 		opUploadPartCopy:          (*Server).uploadPartCopy,

@@ -244,3 +244,10 @@ type grantee struct {
 	ID          string
 	DisplayName string
 }
+
+// tagging is the GetObjectTagging answer: an empty tag set.
+type tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	NS      string   `xml:"xmlns,attr"`
+	TagSet  struct{} `xml:"TagSet"`
+}

@@ -87,7 +87,7 @@ func testSubresources(t *testing.T, h *harness) {
 		{method: "GET", path: "/" + b, query: "versions"},
 		{method: "PUT", path: "/" + b, query: "versioning", body: []byte("<VersioningConfiguration/>")},
 		{method: "PUT", path: "/" + b, query: "acl"},
-		{method: "GET", path: "/" + b + "/k", query: "tagging"},
+		{method: "GET", path: "/" + b, query: "tagging"},
 		{method: "PUT", path: "/" + b + "/k", query: "tagging", body: []byte("<Tagging/>")},
 		{method: "PUT", path: "/" + b + "/k", query: "acl"},
 		{method: "POST", path: "/" + b + "/k", query: "restore"},

@@ -141,6 +141,13 @@ func testMetadata(t *testing.T, h *harness) {
 	if len(acl.Grants) != 1 || acl.Grants[0].Permission != types.PermissionFullControl {
 		t.Errorf("GetObjectAcl %+v", acl.Grants)
 	}
+	tags, err := h.aws.GetObjectTagging(c, &s3.GetObjectTaggingInput{Bucket: aws.String(b), Key: aws.String("m")})
+	check(t, err, "GetObjectTagging")
+	if len(tags.TagSet) != 0 {
+		t.Errorf("GetObjectTagging %+v, want no tags", tags.TagSet)
+	}
+	_, err = h.aws.GetObjectTagging(c, &s3.GetObjectTaggingInput{Bucket: aws.String(b), Key: aws.String("never-written")})
+	wantCode(t, err, "NoSuchKey", 404)
 }
 
 // awkwardKeys are keys that trip up encoders, signers and routers.
