@@ -39,7 +39,8 @@ import (
 //     no resurrected or foreign data), and its ETag is its MD5;
 //   - LIST shows exactly the keys whose GET succeeds, with their sizes and
 //     ETags;
-//   - the server restarts each time and logs no error;
+//   - the server restarts each time and logs no error, also after a second
+//     SIGKILL at a random moment of the restart (while it recovers);
 //   - nothing leaks: the blocks in use when the store opens (its "store
 //     opened" log record) are the objects' data blocks plus at most
 //     maxExtraBlocks of record segments, however many streamed PUTs the
@@ -51,7 +52,8 @@ import (
 // exactly the one verified, and recovery must find nothing to drop.
 //
 // Knobs: MAPSTORE_KILL_ROUNDS (default 5), MAPSTORE_KILL_SEED (default from
-// the clock; logged), MAPSTORE_KILL_WORKERS (default 16).
+// the clock; logged: it fixes the writes each worker draws and the kill
+// delays, not how they interleave), MAPSTORE_KILL_WORKERS (default 16).
 func TestKillRecovery(t *testing.T) {
 	rounds := envDefault(t, "MAPSTORE_KILL_ROUNDS", 5)
 	workers := envDefault(t, "MAPSTORE_KILL_WORKERS", 16)
@@ -181,6 +183,21 @@ func TestKillRecovery(t *testing.T) {
 			}
 		}
 
+		// Kill it again at a random moment of its start, while it may be
+		// recovering: recovery must survive a crash of its own.
+		startup := p.startup
+		q := launchProcServer(t, dir, envTestLogLevel+"=info")
+		delay := time.Duration(rng.Int64N(int64(2*startup) + 1))
+		time.Sleep(delay)
+		q.kill()
+		q.checkLogs()
+		again := fmt.Sprintf("killed again %v into its start (it takes %v)", delay.Round(time.Millisecond), startup.Round(time.Millisecond))
+		if strings.Contains(q.stdout.String(), listeningPrefix) {
+			again += ", after it listened"
+		} else if strings.Contains(q.logs.String(), `msg="store opened"`) {
+			again += ", after the store opened"
+		}
+
 		p = startProcServer(t, dir, envTestLogLevel+"=info")
 		opened := p.openedLog()
 		got := verifyKill(t, h, p, bucket, keys, ops)
@@ -195,8 +212,8 @@ func TestKillRecovery(t *testing.T) {
 			}
 		}
 		extra := checkBlocks(t, opened, got)
-		t.Logf("round %d: killed after %v: %d writes acknowledged (%d PUTs in all), %d in flight (%d PUTs into blocks); after restart %d of %d keys present, %d holding an unacknowledged PUT; recovery dropped %s unfinished data objects and freed %s unreferenced ones; %d blocks used beyond the objects' data",
-			round, load, acked, puts, inflight, inflightLarge, present, len(keys), tookEffect, opened["dropped_unfinished"], opened["freed_unreferenced"], extra)
+		t.Logf("round %d: killed after %v: %d writes acknowledged (%d PUTs in all), %d in flight (%d PUTs into blocks); %s; after restart %d of %d keys present, %d holding an unacknowledged PUT; recovery dropped %s unfinished data objects and freed %s unreferenced ones; %d blocks used beyond the objects' data",
+			round, load, acked, puts, inflight, inflightLarge, again, present, len(keys), tookEffect, opened["dropped_unfinished"], opened["freed_unreferenced"], extra)
 		if t.Failed() {
 			return
 		}

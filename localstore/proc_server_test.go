@@ -136,6 +136,15 @@ func serveForTest() int {
 		return fail("%v", err)
 	}
 	hs := srv.HTTPServer(ln.Addr().String())
+	// The store must not close under a running handler: Shutdown waits for
+	// them, but after its timeout Close only cuts their connections.
+	var handlers sync.WaitGroup
+	h := hs.Handler
+	hs.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers.Add(1)
+		defer handlers.Done()
+		h.ServeHTTP(w, r)
+	})
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(os.Stdout, "%s%s\n", listeningPrefix, ln.Addr())
@@ -183,6 +192,13 @@ func serveForTest() int {
 				hs.Close()
 				fmt.Fprintf(os.Stderr, "mapstore-test-server: shutdown: %v\n", err)
 			}
+			idle := make(chan struct{})
+			go func() { handlers.Wait(); close(idle) }()
+			select {
+			case <-idle:
+			case <-time.After(10 * time.Second):
+				return fail("requests still running 10 s after their connections were closed: exiting without closing the store")
+			}
 			if err := store.Close(); err != nil {
 				return fail("closing the store: %v", err)
 			}
@@ -213,33 +229,53 @@ type procServer struct {
 	stdout   *syncBuffer
 	logs     *syncBuffer // its stderr
 	done     chan struct{}
-	exitErr  error // cmd.Wait's result, once done is closed
+	exitErr  error       // cmd.Wait's result, once done is closed
+	ready    chan string // the address, once listening
+	started  time.Time
+	startup  time.Duration // from the start of the process to listening
 }
 
 // startProcServer starts a child server on dir with extra environment
 // (NAME=value) and waits until it listens.
 func startProcServer(t testing.TB, dir string, env ...string) *procServer {
 	t.Helper()
+	p := launchProcServer(t, dir, env...)
+	select {
+	case p.addr = <-p.ready:
+		p.endpoint = "http://" + p.addr
+		p.startup = time.Since(p.started)
+		return p
+	case <-p.done:
+		t.Fatalf("server exited before listening: %v\n%s", p.exitErr, p.logs.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("server not listening after 2 minutes\n%s", p.logs.String())
+	}
+	return nil
+}
+
+// launchProcServer starts a child server on dir and returns at once.
+func launchProcServer(t testing.TB, dir string, env ...string) *procServer {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envTestServer+"=1", envTestDir+"="+dir)
 	cmd.Env = append(cmd.Env, env...)
-	p := &procServer{t: t, cmd: cmd, stdout: new(syncBuffer), logs: new(syncBuffer), done: make(chan struct{})}
+	p := &procServer{t: t, cmd: cmd, stdout: new(syncBuffer), logs: new(syncBuffer), done: make(chan struct{}), ready: make(chan string, 1)}
 	cmd.Stderr = p.logs
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line := sc.Text()
 			p.stdout.Write([]byte(line + "\n"))
 			if a, ok := strings.CutPrefix(line, listeningPrefix); ok {
-				ready <- a
+				p.ready <- a
 			}
 		}
 		io.Copy(io.Discard, out)
@@ -257,16 +293,7 @@ func startProcServer(t testing.TB, dir string, env ...string) *procServer {
 			t.Logf("server %d log:\n%s", cmd.Process.Pid, p.logs.tail(16<<10))
 		}
 	})
-	select {
-	case p.addr = <-ready:
-		p.endpoint = "http://" + p.addr
-		return p
-	case <-p.done:
-		t.Fatalf("server exited before listening: %v\n%s", p.exitErr, p.logs.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("server not listening after 2 minutes\n%s", p.logs.String())
-	}
-	return nil
+	return p
 }
 
 func (p *procServer) pid() int { return p.cmd.Process.Pid }
@@ -318,17 +345,21 @@ func (p *procServer) stop() {
 // (the server must log at level info).
 func (p *procServer) openedLog() map[string]string {
 	p.t.Helper()
-	for _, line := range strings.Split(p.logs.String(), "\n") {
-		if !strings.Contains(line, `msg="store opened"`) {
-			continue
-		}
-		attrs := map[string]string{}
-		for _, f := range strings.Fields(line) {
-			if k, v, ok := strings.Cut(f, "="); ok {
-				attrs[k] = strings.Trim(v, `"`)
+	// stderr is copied apart from stdout: the record may come after the
+	// "listening" line.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		for _, line := range strings.Split(p.logs.String(), "\n") {
+			if !strings.Contains(line, `msg="store opened"`) {
+				continue
 			}
+			attrs := map[string]string{}
+			for _, f := range strings.Fields(line) {
+				if k, v, ok := strings.Cut(f, "="); ok {
+					attrs[k] = strings.Trim(v, `"`)
+				}
+			}
+			return attrs
 		}
-		return attrs
 	}
 	p.t.Fatalf("server %d did not log \"store opened\":\n%s", p.pid(), p.logs.tail(4096))
 	return nil
