@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -190,5 +191,127 @@ func TestCapacitySizesNewDevicesOnly(t *testing.T) {
 	}
 	if fi.Size() != 64<<20 {
 		t.Fatalf("device of %d bytes after reopening with a larger capacity, want %d", fi.Size(), 64<<20)
+	}
+}
+
+// failReader fails the test if it is read.
+type failReader struct{ t *testing.T }
+
+func (r failReader) Read([]byte) (int, error) {
+	r.t.Error("the body of an upload that cannot fit was read")
+	return 0, io.ErrUnexpectedEOF
+}
+
+// TestStorageFull fills a small device: an upload larger than the free
+// space is refused before its body is read, one that runs out of space
+// midway is refused and leaves nothing behind, and the space comes back
+// when objects are deleted.
+func TestStorageFull(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir(), Capacity: 16 << 20, JournalSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	base := usedBlocks(s)
+	if _, err := s.PutObject(ctx, "b", "huge", s3api.ObjectMeta{}, failReader{t}, 64<<20, s3api.WriteConditions{}); err != s3api.ErrStorageFull {
+		t.Fatalf("a 64 MiB upload to a 16 MiB device: %v, want %v", err, s3api.ErrStorageFull)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	body := randBytes(rng, 5<<20)
+	n := 0
+	for ; n < 10; n++ {
+		_, err := s.PutObject(ctx, "b", fmt.Sprint(n), s3api.ObjectMeta{}, bytes.NewReader(body), int64(len(body)), s3api.WriteConditions{})
+		if err == s3api.ErrStorageFull {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n == 0 || n == 10 {
+		t.Fatalf("%d objects of 5 MiB fit on a 16 MiB device", n)
+	}
+	if _, err := s.HeadObject(ctx, "b", fmt.Sprint(n)); err != s3api.ErrNoSuchKey {
+		t.Fatalf("the refused upload: HEAD says %v", err)
+	}
+	for i := range n {
+		if err := s.DeleteObject(ctx, "b", fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := usedBlocks(s); got != base {
+		t.Fatalf("%d blocks in use after deleting everything, %d before", got, base)
+	}
+	if _, err := s.PutObject(ctx, "b", "again", s3api.ObjectMeta{}, bytes.NewReader(body), int64(len(body)), s3api.WriteConditions{}); err != nil {
+		t.Fatalf("after deleting, an upload: %v", err)
+	}
+}
+
+// gatedReader reads r, stopping once after gate bytes until open is closed.
+type gatedReader struct {
+	r      io.Reader
+	gate   int
+	opened chan struct{}
+	at     chan struct{}
+	n      int
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	if g.n == g.gate {
+		close(g.at)
+		<-g.opened
+		g.gate = -1
+	}
+	if g.gate > 0 && g.n+len(p) > g.gate {
+		p = p[:g.gate-g.n]
+	}
+	n, err := g.r.Read(p)
+	g.n += n
+	return n, err
+}
+
+// TestStorageFullMidway starts an upload that fits, fills the device with
+// another while it waits, and lets it go on: it runs out of space midway,
+// is refused, and leaves neither an object nor a block behind.
+func TestStorageFullMidway(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir(), Capacity: 16 << 20, JournalSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	base := usedBlocks(s)
+	rng := rand.New(rand.NewPCG(3, 4))
+	first := randBytes(rng, 8<<20)
+	g := &gatedReader{r: bytes.NewReader(first), gate: 1 << 20, opened: make(chan struct{}), at: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := s.PutObject(ctx, "b", "first", s3api.ObjectMeta{}, g, int64(len(first)), s3api.WriteConditions{})
+		errc <- err
+	}()
+	<-g.at
+	second := randBytes(rng, int(s.freeBytes())-2<<20)
+	if _, err := s.PutObject(ctx, "b", "second", s3api.ObjectMeta{}, bytes.NewReader(second), int64(len(second)), s3api.WriteConditions{}); err != nil {
+		t.Fatal(err)
+	}
+	close(g.opened)
+	if err := <-errc; err != s3api.ErrStorageFull {
+		t.Fatalf("the upload that ran out of space: %v, want %v", err, s3api.ErrStorageFull)
+	}
+	if _, err := s.HeadObject(ctx, "b", "first"); err != s3api.ErrNoSuchKey {
+		t.Fatalf("the refused upload: HEAD says %v", err)
+	}
+	if err := s.DeleteObject(ctx, "b", "second"); err != nil {
+		t.Fatal(err)
+	}
+	if got := usedBlocks(s); got != base {
+		t.Fatalf("%d blocks in use after the refusal and a delete, %d before: the refused upload's blocks leaked", got, base)
 	}
 }

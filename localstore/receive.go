@@ -25,7 +25,7 @@ import (
 // published by one small op once all of it is durable; anything that goes
 // wrong before drops the data object.
 
-const chunksInFlight = 3
+const chunksInFlight = 8
 
 // chunkSize is the size of a WriteData op, and of a reader's window: a
 // run of the translation (1 MiB), so each chunk is one device write. Tests
@@ -78,6 +78,11 @@ func (s *Store) receive(ctx context.Context, body io.Reader, size int64, alg sig
 
 // stream writes a large body into a new data object.
 func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Writer, rcv *received) (err error) {
+	if size > s.freeBytes() {
+		// Refused before reading a byte: it could not fit. (Whether it
+		// fits is decided again, chunk by chunk, as it is written.)
+		return s3api.ErrStorageFull
+	}
 	res, err := s.commit.propose(context.WithoutCancel(ctx), Op{Kind: OpOpenData})
 	if err != nil {
 		return err
@@ -147,9 +152,14 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 	return nil
 }
 
-// dropReceived gives up a received body that was not published.
-func (s *Store) dropReceived(rcv *received) {
-	if rcv != nil && rcv.obj != 0 {
-		s.commit.submit(Op{Kind: OpDropData, Obj: rcv.obj}).wait(context.Background())
+// freeBytes is how much data the device can take now, short of the
+// reserve kept for records.
+func (s *Store) freeBytes() int64 {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if s.failed != nil {
+		return 0
 	}
+	total, used := s.vol.Blocks()
+	return (total - used - reserveBlocks(total)) * volume.BlockSize
 }
