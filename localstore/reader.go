@@ -120,6 +120,18 @@ type objectReader struct {
 	winObj uint64
 	winOff int64 // the data object's offset of buf[0]
 	winLen int
+
+	// The next window, being read while this one is consumed.
+	ahead    chan window
+	aheadObj uint64
+	aheadOff int64
+}
+
+// window is a read of a data object's bytes [off, off+n) into buf.
+type window struct {
+	buf *[]byte
+	n   int
+	err error
 }
 
 func (o *objectReader) Read(p []byte) (int, error) {
@@ -152,23 +164,65 @@ func (o *objectReader) Read(p []byte) (int, error) {
 	return int(n), nil
 }
 
-// fill reads the window of data object x.Obj holding byte off: from its
-// block to the end of its 1 MiB run, the piece or the read.
+// fill makes the window of data object x.Obj holding byte off current:
+// from its block to the end of its 1 MiB run, the piece or the read. The
+// window after it in the piece is read ahead, in the background, so the
+// device works while the client takes this one: an object's runs are
+// scattered over the device, and the kernel's read-ahead cannot guess
+// where the next one is.
 func (o *objectReader) fill(x extent, off int64) error {
-	if o.buf == nil {
-		o.buf = chunkPool.Get().(*[]byte)
-	}
 	start := off &^ (volume.BlockSize - 1)
-	limit := x.Off + x.Len
-	if end := o.end - o.pos + off; end < limit {
-		limit = end
+	limit := min(x.Off+x.Len, o.end-o.pos+off) // the piece's and the read's end
+	if o.ahead != nil && o.aheadObj == x.Obj && o.aheadOff == start {
+		w := <-o.ahead
+		o.ahead = nil
+		if w.err != nil {
+			chunkPool.Put(w.buf)
+			return w.err
+		}
+		if o.buf != nil {
+			chunkPool.Put(o.buf)
+		}
+		o.buf, o.winObj, o.winOff, o.winLen = w.buf, x.Obj, start, w.n
+	} else {
+		o.dropAhead()
+		if o.buf == nil {
+			o.buf = chunkPool.Get().(*[]byte)
+		}
+		n := min(chunkSize-start%chunkSize, limit-start)
+		if err := o.read(x.Obj, start, (*o.buf)[:n]); err != nil {
+			return err
+		}
+		o.winObj, o.winOff, o.winLen = x.Obj, start, int(n)
 	}
-	n := min(chunkSize-start%chunkSize, limit-start)
-	if err := o.s.vol.ReadBlocks(x.Obj, uint64(start/volume.BlockSize), (*o.buf)[:n]); err != nil {
+	if next := o.winOff + int64(o.winLen); next < limit {
+		n := min(chunkSize, limit-next)
+		buf := chunkPool.Get().(*[]byte)
+		ch := make(chan window, 1)
+		o.ahead, o.aheadObj, o.aheadOff = ch, x.Obj, next
+		go func() {
+			err := o.read(x.Obj, next, (*buf)[:n])
+			ch <- window{buf: buf, n: int(n), err: err}
+		}()
+	}
+	return nil
+}
+
+func (o *objectReader) read(obj uint64, off int64, p []byte) error {
+	if err := o.s.vol.ReadBlocks(obj, uint64(off/volume.BlockSize), p); err != nil {
 		return fmt.Errorf("localstore: reading %s/%s: %w", o.r.Bucket, o.r.Key, err)
 	}
-	o.winObj, o.winOff, o.winLen = x.Obj, start, int(n)
 	return nil
+}
+
+// dropAhead waits for a read ahead that will not be used and gives its
+// buffer back: the pins must outlive every read of the blocks.
+func (o *objectReader) dropAhead() {
+	if o.ahead != nil {
+		w := <-o.ahead
+		chunkPool.Put(w.buf)
+		o.ahead = nil
+	}
 }
 
 // Close releases the snapshot.
@@ -177,6 +231,7 @@ func (o *objectReader) Close() error {
 		return nil
 	}
 	o.closed = true
+	o.dropAhead()
 	if o.buf != nil {
 		chunkPool.Put(o.buf)
 		o.buf = nil
