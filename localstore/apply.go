@@ -342,6 +342,14 @@ func (e *objEntry) info(bucket string) s3api.ObjectInfo {
 		LastModified: time.Unix(0, e.mtime).UTC(), PartsCount: int(e.parts)}
 }
 
+// checkCond decides write conditions against the current object of key.
+func checkCond(cond s3api.WriteConditions, b *bucketState, key string) error {
+	if cond.IsZero() {
+		return nil
+	}
+	return cond.Check(current(b, key))
+}
+
 // current returns the object's information for deciding conditions.
 func current(b *bucketState, key string) *s3api.ObjectInfo {
 	if e := b.object(key); e != nil {
@@ -379,7 +387,7 @@ func (a *applier) putObject(op *Op, v uint64) (Result, error) {
 	if b == nil {
 		return a.refused(op, s3api.ErrNoSuchBucket)
 	}
-	if err := op.Cond.Check(current(b, op.Key)); err != nil {
+	if err := checkCond(op.Cond, b, op.Key); err != nil {
 		return a.refused(op, err)
 	}
 	r := &objectRec{Version: v, Bucket: op.Bucket, Key: op.Key, Size: op.Size, MTime: op.Time, MD5: op.MD5, Meta: op.Meta}
@@ -604,7 +612,7 @@ func (a *applier) completeUpload(op *Op, v uint64) (Result, error) {
 	if _, _, err := s3api.CheckCompletedParts(op.Parts, uploaded); err != nil {
 		return Result{Err: err}, nil
 	}
-	if err := op.Cond.Check(current(a.d.bucket(op.Bucket), op.Key)); err != nil {
+	if err := checkCond(op.Cond, a.d.bucket(op.Bucket), op.Key); err != nil {
 		return Result{Err: err}, nil
 	}
 	r := &objectRec{Version: v, Bucket: op.Bucket, Key: op.Key, MTime: op.Time, Meta: u.rec.Meta, PartsCount: len(op.Parts)}

@@ -207,15 +207,8 @@ func (r failReader) Read([]byte) (int, error) {
 // midway is refused and leaves nothing behind, and the space comes back
 // when objects are deleted.
 func TestStorageFull(t *testing.T) {
-	s, err := Open(Options{Dir: t.TempDir(), Capacity: 16 << 20, JournalSize: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t, 16<<20, 0, "b")
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b"); err != nil {
-		t.Fatal(err)
-	}
 	base := usedBlocks(s)
 	if _, err := s.PutObject(ctx, "b", "huge", s3api.ObjectMeta{}, failReader{t}, 64<<20, s3api.WriteConditions{}); err != s3api.ErrStorageFull {
 		t.Fatalf("a 64 MiB upload to a 16 MiB device: %v, want %v", err, s3api.ErrStorageFull)
@@ -278,15 +271,8 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 // another while it waits, and lets it go on: it runs out of space midway,
 // is refused, and leaves neither an object nor a block behind.
 func TestStorageFullMidway(t *testing.T) {
-	s, err := Open(Options{Dir: t.TempDir(), Capacity: 16 << 20, JournalSize: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t, 16<<20, 0, "b")
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b"); err != nil {
-		t.Fatal(err)
-	}
 	base := usedBlocks(s)
 	rng := rand.New(rand.NewPCG(3, 4))
 	first := randBytes(rng, 8<<20)

@@ -10,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"strings"
-	"sync"
 	"time"
 
 	"mapstore/s3api"
@@ -25,18 +24,13 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 	return id, s.one(ctx, Op{Kind: OpCreateUpload, Bucket: bucket, Key: key, UploadID: id, Time: t, Meta: meta})
 }
 
-var uploadIDs struct {
-	sync.Mutex
-	last int64
-}
-
 func (s *Store) uploadID(t int64) string {
-	uploadIDs.Lock()
-	if t <= uploadIDs.last {
-		t = uploadIDs.last + 1
+	s.idMu.Lock()
+	if t <= s.lastID {
+		t = s.lastID + 1
 	}
-	uploadIDs.last = t
-	uploadIDs.Unlock()
+	s.lastID = t
+	s.idMu.Unlock()
 	var r [8]byte
 	rand.Read(r[:])
 	return fmt.Sprintf("%016x%s", uint64(t), hex.EncodeToString(r[:]))
@@ -80,7 +74,7 @@ func (s *Store) UploadPartCopy(ctx context.Context, bucket, key, uploadID string
 		return s3api.PartInfo{}, err
 	}
 	for try := 0; ; try++ {
-		r, e, err := s.snapshot(ctx, src.Bucket, src.Key)
+		r, e, err := s.snapshot(ctx, src.Bucket, src.Key, true)
 		if err != nil {
 			return s3api.PartInfo{}, err
 		}

@@ -16,7 +16,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, meta s3api.Ob
 	if b == nil {
 		return s3api.ObjectInfo{}, s3api.ErrNoSuchBucket
 	}
-	if err := cond.Check(current(b, key)); err != nil {
+	if err := checkCond(cond, b, key); err != nil {
 		return s3api.ObjectInfo{}, err
 	}
 	rcv, err := s.receive(ctx, body, size, meta.Checksum.Algorithm)
@@ -52,12 +52,13 @@ func (s *Store) CopyObject(ctx context.Context, src s3api.CopySource, dst s3api.
 		return s3api.ObjectInfo{}, s3api.ErrNoSuchBucket
 	}
 	for try := 0; ; try++ {
-		r, e, err := s.snapshot(ctx, src.Bucket, src.Key)
+		// No pin: the copy reads no data, and Apply checks that the
+		// version it shares is still current.
+		r, e, err := s.snapshot(ctx, src.Bucket, src.Key, false)
 		if err != nil {
 			return s3api.ObjectInfo{}, err
 		}
 		if err := src.Conditions.Check(objectInfo(src.Bucket, r)); err != nil {
-			s.unpin(e.data)
 			return s3api.ObjectInfo{}, err
 		}
 		meta := dst.Meta
@@ -65,7 +66,6 @@ func (s *Store) CopyObject(ctx context.Context, src s3api.CopySource, dst s3api.
 		op := Op{Kind: OpCopyObject, Bucket: dst.Bucket, Key: dst.Key, Time: s.now(), Cond: dst.Conditions, Meta: meta,
 			Src: &CopySrc{Bucket: src.Bucket, Key: src.Key, Version: e.version, Length: -1, Replace: dst.Directive == s3api.MetadataReplace}}
 		res, err := s.oneResult(ctx, op)
-		s.unpin(e.data)
 		if err != nil {
 			return s3api.ObjectInfo{}, err
 		}

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"mapstore/internal/vfs"
-	"mapstore/localstore/volume"
 	"mapstore/s3api"
 )
 
@@ -259,5 +258,4 @@ func TestCrashAtEveryPoint(t *testing.T) {
 	if used > total/2 {
 		t.Errorf("%d of %d blocks in use for a handful of small objects: space is leaking", used, total)
 	}
-	_ = volume.BlockSize
 }

@@ -38,11 +38,7 @@ func listModel(keys []string, opts s3api.ListOptions) (entries []string, truncat
 // prefixes, delimiters, start points and page sizes over keys with nested
 // "directories", including keys with bytes 0x00 and 0xff.
 func TestListingModel(t *testing.T) {
-	s, err := Open(Options{Dir: t.TempDir(), Capacity: 64 << 20, JournalSize: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t, 64<<20, 0)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 8))
 	parts := []string{"a", "b", "ab", "a/", "/", "-", "\x00", "\xff", "z", "photos/", "2026/"}
@@ -115,15 +111,8 @@ func TestListingModel(t *testing.T) {
 // delimiter and checks it returns each upload and common prefix once, in
 // order.
 func TestListUploadsModel(t *testing.T) {
-	s, err := Open(Options{Dir: t.TempDir(), Capacity: 64 << 20, JournalSize: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t, 64<<20, 0, "b")
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b"); err != nil {
-		t.Fatal(err)
-	}
 	var want []string
 	for _, k := range []string{"a", "a/1", "a/2", "b", "c/x/y", "c/z", "d"} {
 		for range 2 {

@@ -22,9 +22,10 @@ import (
 // maxStaleRetries bounds the look-ups of one read.
 const maxStaleRetries = 64
 
-// snapshot returns the current record of bucket/key with its data objects
-// pinned; the caller unpins e.data.
-func (s *Store) snapshot(ctx context.Context, bucket, key string) (*objectRec, *objEntry, error) {
+// snapshot returns the current record of bucket/key with, if pin is set,
+// its data objects pinned: the caller then unpins e.data. (HEAD needs
+// only the record, not the blocks.)
+func (s *Store) snapshot(ctx context.Context, bucket, key string, pin bool) (*objectRec, *objEntry, error) {
 	for range maxStaleRetries {
 		p := s.pub.Load()
 		b := p.st.buckets[bucket]
@@ -35,7 +36,9 @@ func (s *Store) snapshot(ctx context.Context, bucket, key string) (*objectRec, *
 		if e == nil {
 			return nil, nil, s3api.ErrNoSuchKey
 		}
-		s.pin(e.data)
+		if pin {
+			s.pin(e.data)
+		}
 		s.allocMu.RLock()
 		r, err := s.readObjectRec(e.recs, e.version)
 		s.allocMu.RUnlock()
@@ -45,7 +48,9 @@ func (s *Store) snapshot(ctx context.Context, bucket, key string) (*objectRec, *
 		if err == nil {
 			return r, e, nil
 		}
-		s.unpin(e.data)
+		if pin {
+			s.unpin(e.data)
+		}
 		if !errors.Is(err, errStale) && !errors.Is(err, ssdalloc.ErrBadID) {
 			return nil, nil, fmt.Errorf("localstore: reading %s/%s: %w", bucket, key, err)
 		}
@@ -60,17 +65,16 @@ func (s *Store) snapshot(ctx context.Context, bucket, key string) (*objectRec, *
 
 // HeadObject returns an object's information.
 func (s *Store) HeadObject(ctx context.Context, bucket, key string) (s3api.ObjectInfo, error) {
-	r, e, err := s.snapshot(ctx, bucket, key)
+	r, _, err := s.snapshot(ctx, bucket, key, false)
 	if err != nil {
 		return s3api.ObjectInfo{}, err
 	}
-	s.unpin(e.data)
 	return objectInfo(bucket, r), nil
 }
 
 // GetObject opens a snapshot of an object's bytes.
 func (s *Store) GetObject(ctx context.Context, bucket, key string, opts s3api.GetOptions) (*s3api.Object, error) {
-	r, e, err := s.snapshot(ctx, bucket, key)
+	r, e, err := s.snapshot(ctx, bucket, key, true)
 	if err != nil {
 		return nil, err
 	}

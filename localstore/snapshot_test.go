@@ -27,11 +27,28 @@ func usedBlocks(s *Store) int64 {
 	return used
 }
 
+// tempStore opens a store of capacity bytes in a temporary directory,
+// closed when the test ends, with the buckets named.
+func tempStore(t *testing.T, capacity int64, inlineMax int, buckets ...string) *Store {
+	t.Helper()
+	s, err := Open(Options{Dir: t.TempDir(), Capacity: capacity, JournalSize: 4 << 20, InlineMax: inlineMax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, b := range buckets {
+		if err := s.CreateBucket(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
 // waitUsed waits for the reclaimer to bring the blocks in use to want.
 func waitUsed(t *testing.T, s *Store, want int64) {
 	t.Helper()
 	for i := 0; usedBlocks(s) != want; i++ {
-		if i == 1000 {
+		if i == 12000 { // a minute
 			t.Fatalf("%d blocks in use, want %d: the released body was not freed", usedBlocks(s), want)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -116,15 +133,8 @@ func TestSnapshotOutlivesOverwriteAndDelete(t *testing.T) {
 func TestConcurrentReadsDuringWrites(t *testing.T) {
 	defer func(n int64) { chunkSize = n }(chunkSize)
 	chunkSize = 16 << 10
-	s, err := Open(Options{Dir: t.TempDir(), Capacity: 64 << 20, JournalSize: 4 << 20, InlineMax: 2 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t, 64<<20, 2<<10, "b")
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b"); err != nil {
-		t.Fatal(err)
-	}
 	base := usedBlocks(s)
 	// Body v of key k: bytes derived from (k, v), with v in its first 8 bytes.
 	body := func(k, v int) []byte {

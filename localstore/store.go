@@ -2,7 +2,6 @@ package localstore
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -46,6 +45,9 @@ type Store struct {
 	pinMu   sync.Mutex
 	pins    map[uint64]int  // data object -> open readers
 	zombies map[uint64]bool // released while pinned: freed after the last reader
+
+	idMu   sync.Mutex
+	lastID int64 // the time in the last upload id, so ids grow
 
 	reclaimCh chan struct{}
 	commit    *committer
@@ -273,11 +275,3 @@ func (s *Store) fail(err error) error {
 	}
 	return s.failed
 }
-
-func (s *Store) isFailed() error {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.failed
-}
-
-var errStop = errors.New("stop")
