@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	"time"
 
 	"mapstore/mmio"
 )
@@ -63,6 +64,10 @@ func recordBound(tx *mmio.Tx) int64 {
 // The pages are written straight from the region's memory: they are
 // pending, and cannot change, until their record is durable.
 func (j *Journal) Commit(tx *mmio.Tx) error {
+	var start time.Time
+	if j.opts.ObserveCommit != nil {
+		start = time.Now()
+	}
 	if tx.Region() != j.r {
 		return fmt.Errorf("journal: transaction belongs to another region")
 	}
@@ -135,6 +140,9 @@ func (j *Journal) Commit(tx *mmio.Tx) error {
 	j.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if j.opts.ObserveCommit != nil {
+		j.opts.ObserveCommit(time.Since(start), int(size))
 	}
 	if cp {
 		j.kickCheckpoint()

@@ -3,6 +3,7 @@ package journal
 import (
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // Options configure a journal. The zero value is valid: see each field's
@@ -23,6 +24,15 @@ type Options struct {
 	// Logger receives recovery, checkpoint and failure events. Default:
 	// discard.
 	Logger *slog.Logger
+	// ObserveCommit, if not nil, is called after each commit that made a
+	// record durable, on the committing goroutine, with the time from the
+	// start of Commit until the record was synced (sealing, queueing
+	// behind a group-commit leader and the fdatasync included; an inline
+	// checkpoint that follows is not) and the bytes the record took in the
+	// journal file (padded to 512). It is for metrics: it must be safe for
+	// concurrent use and quick. A commit with nothing to write and a
+	// failed commit are not observed. Default nil, which costs nothing.
+	ObserveCommit func(d time.Duration, bytes int)
 }
 
 const (

@@ -149,13 +149,29 @@ func (a *applier) dropRefused(op *Op) error {
 // roomForRecords refuses an op that adds records when the device is
 // nearly full: the allocator must always find blocks for its segments,
 // for the records of deletes, and for cleaning.
+//
+// A replica never refuses for room at Apply (other replicas, with more of
+// it, would accept): its proposer checked room before proposing.
 func (a *applier) roomForRecords(op *Op) error {
+	if a.s.replica() {
+		return nil
+	}
+	return a.s.roomFor(op)
+}
+
+// roomFor refuses an op that adds records or data when the device is
+// nearly full.
+func (s *Store) roomFor(op *Op) error {
+	var need int64
 	switch op.Kind {
 	case OpDeleteBucket, OpDeleteObject, OpAbortUpload, OpDropData:
 		return nil
+	case OpWriteData:
+		need = int64(len(op.Data)+volume.BlockSize-1) / volume.BlockSize
+	default:
+		need = int64(len(op.Inline)+len(op.Key)+64*len(op.Parts)+1024)/volume.BlockSize + 1
 	}
-	total, used := a.s.vol.Blocks()
-	need := int64(len(op.Inline)+len(op.Key)+64*len(op.Parts)+1024)/volume.BlockSize + 1
+	total, used := s.vol.Blocks()
 	if total-used-need < reserveBlocks(total) {
 		return s3api.ErrStorageFull
 	}
@@ -220,12 +236,13 @@ func (a *applier) writeData(op *Op) (Result, error) {
 		return Result{Err: fmt.Errorf("%w: chunk of %d bytes at block %d of data object %d, which has %d blocks", ErrBadOp, len(op.Data), op.Block, op.Obj, s.blocks[op.Obj])}, nil
 	}
 	n := int64(len(op.Data)+volume.BlockSize-1) / volume.BlockSize
-	total, used := s.vol.Blocks()
-	if total-used-n < reserveBlocks(total) {
-		return Result{Err: s3api.ErrStorageFull}, nil
+	if !s.replica() {
+		if err := s.roomFor(op); err != nil {
+			return Result{Err: err}, nil
+		}
 	}
 	if err := s.vol.WriteBlocks(a.tx, op.Obj, op.Block, op.Data); err != nil {
-		if errors.Is(err, volume.ErrFull) {
+		if errors.Is(err, volume.ErrFull) && !s.replica() {
 			return Result{Err: s3api.ErrStorageFull}, nil
 		}
 		return Result{}, err
@@ -234,19 +251,15 @@ func (a *applier) writeData(op *Op) (Result, error) {
 	return Result{}, nil
 }
 
-// dropData frees an open data object: its record and its blocks.
+// dropData frees an open data object: its record now, its blocks when
+// the batch ends (or, if a dump holds them, when it lets go).
 func (a *applier) dropData(obj uint64) error {
 	s := a.s
 	if err := s.freeRecord(a.tx, s.open[obj].recs); err != nil {
 		return err
 	}
 	delete(s.open, obj)
-	if n := s.blocks[obj]; n > 0 {
-		if err := s.vol.FreeBlocks(obj, 0, n); err != nil {
-			return fmt.Errorf("localstore: dropping data object %d: %w", obj, err)
-		}
-	}
-	delete(s.blocks, obj)
+	a.released = append(a.released, obj)
 	return nil
 }
 

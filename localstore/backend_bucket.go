@@ -53,11 +53,17 @@ func (s *Store) one(ctx context.Context, op Op) error {
 }
 
 func (s *Store) oneResult(ctx context.Context, op Op) (Result, error) {
-	res, err := s.commit.propose(ctx, op)
+	res, err := s.propose(ctx, op)
 	if err != nil {
 		return Result{}, err
 	}
 	return res[0], nil
 }
 
-func (s *Store) now() int64 { return s.opts.Now().UnixNano() }
+// propose proposes ops as one batch and waits for their results.
+func (s *Store) propose(ctx context.Context, ops ...Op) ([]Result, error) {
+	if err := s.checkRoom(ops); err != nil {
+		return nil, err
+	}
+	return s.prop.Propose(ops).Wait(ctx)
+}

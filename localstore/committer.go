@@ -10,8 +10,25 @@ import (
 // them as one batch with the next index and answers each with its own
 // results. While a batch commits (a device sync and a journal commit),
 // the next proposals queue up and go together: group commit, so many
-// concurrent writers share each sync. The replication layer replaces this
-// with raft, which orders the batches and calls Apply with its log index.
+// concurrent writers share each sync. A replicated store is given another
+// Proposer instead (Options.Proposer): raft, which orders the batches and
+// has every replica call Apply with its log index.
+
+// Proposer orders ops into batches and has them applied, through
+// Store.Apply, on every replica of the store.
+type Proposer interface {
+	// Propose queues ops to be applied together, in one batch, in order
+	// with every other proposal. It does not wait.
+	Propose(ops []Op) Proposal
+}
+
+// Proposal is ops proposed and not yet known to be applied.
+type Proposal interface {
+	// Wait returns the ops' results once they are applied on this node,
+	// or why they may not have been. A proposal cannot be withdrawn: ctx
+	// only stops the waiting, and the ops may still apply.
+	Wait(ctx context.Context) ([]Result, error)
+}
 
 const (
 	// maxBatchOps and maxBatchBytes bound one batch.
@@ -27,9 +44,8 @@ type proposal struct {
 	done chan struct{}
 }
 
-// wait returns the proposal's results once applied. A proposal cannot be
-// withdrawn: ctx only stops the waiting, and the ops may still apply.
-func (p *proposal) wait(ctx context.Context) ([]Result, error) {
+// Wait returns the proposal's results once applied.
+func (p *proposal) Wait(ctx context.Context) ([]Result, error) {
 	select {
 	case <-p.done:
 		return p.res, p.err
@@ -54,9 +70,9 @@ func newCommitter(s *Store) *committer {
 	return c
 }
 
-// submit queues ops to be applied in one batch, in order with every other
-// proposal.
-func (c *committer) submit(ops ...Op) *proposal {
+// Propose queues ops to be applied in one batch, in order with every
+// other proposal.
+func (c *committer) Propose(ops []Op) Proposal {
 	p := &proposal{ops: ops, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.stopped {
@@ -72,11 +88,6 @@ func (c *committer) submit(ops ...Op) *proposal {
 	default:
 	}
 	return p
-}
-
-// propose submits ops and waits for their results.
-func (c *committer) propose(ctx context.Context, ops ...Op) ([]Result, error) {
-	return c.submit(ops...).wait(ctx)
 }
 
 // take removes the proposals of the next batch from the queue.

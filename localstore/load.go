@@ -102,6 +102,9 @@ func (s *Store) load() error {
 		}
 	}
 	openData := len(s.open)
+	if s.replica() {
+		openData = 0 // their writers may live on: the leader decides
+	}
 	if len(orphans) > 0 || openData > 0 {
 		if err := s.dropUnreferenced(orphans); err != nil {
 			return err
@@ -205,10 +208,12 @@ func newObjEntry(r *objectRec, recs []ssdalloc.ObjectID) *objEntry {
 		parts: int32(r.PartsCount), mtime: r.MTime, data: r.dataObjects()}
 }
 
-// dropUnreferenced frees the blocks of orphans and, with their records,
-// every open data object: this node alone writes into them, and their
-// writers did not survive the restart. It is local housekeeping, not a
-// replicated change: the applied index stays.
+// dropUnreferenced frees the blocks of orphans and, on a single node,
+// with their records, every open data object: this node alone writes into
+// them, and their writers did not survive the restart. It is local
+// housekeeping, not a replicated change: the applied index stays. A
+// replica keeps its open data objects: their writer may be the leader on
+// another node, and the leader drops those abandoned.
 func (s *Store) dropUnreferenced(orphans []uint64) error {
 	tx := s.vol.Begin()
 	for _, obj := range orphans {
@@ -219,6 +224,9 @@ func (s *Store) dropUnreferenced(orphans []uint64) error {
 		delete(s.blocks, obj)
 	}
 	for obj, o := range s.open {
+		if s.replica() {
+			continue // the leader decides: OpenData
+		}
 		for _, id := range o.recs {
 			if err := s.alloc.Free(tx, id); err != nil {
 				tx.Rollback()

@@ -48,6 +48,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for object times. Default time.Now.
 	Now func() time.Time
+	// Proposer, if set, makes the store a replica: its writes are
+	// proposed through it (a replicated log that has every replica call
+	// Apply), not applied by the store's own committer. A replica decides
+	// nothing from its own circumstances at Apply: room on the device is
+	// checked before proposing, and a replica that runs out of space fails
+	// instead of refusing what others accept. Open keeps the data objects
+	// left open, for their writers may live on another node; the leader
+	// drops abandoned ones (OpenData, OpDropData).
+	Proposer Proposer
 
 	// For tests: FS, if set, holds the device file and the journal instead
 	// of the operating system's file system (the crash-simulating FS), and

@@ -34,6 +34,15 @@ var chunkSize int64 = 1 << 20
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
+// getChunk returns a pooled buffer of chunkSize bytes.
+func getChunk() *[]byte {
+	b := chunkPool.Get().(*[]byte)
+	if int64(len(*b)) < chunkSize { // pooled before a test changed the size
+		*b = make([]byte, chunkSize)
+	}
+	return b
+}
+
 // received is a body read into the store.
 type received struct {
 	inline []byte
@@ -83,7 +92,7 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 		// fits is decided again, chunk by chunk, as it is written.)
 		return s3api.ErrStorageFull
 	}
-	res, err := s.commit.propose(context.WithoutCancel(ctx), Op{Kind: OpOpenData})
+	res, err := s.propose(context.WithoutCancel(ctx), Op{Kind: OpOpenData})
 	if err != nil {
 		return err
 	}
@@ -92,12 +101,12 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 	}
 	obj := res[0].Obj
 	type chunk struct {
-		p   *proposal
+		p   Proposal
 		buf *[]byte
 	}
 	var inflight []chunk
 	settle := func(c chunk) error {
-		res, err := c.p.wait(context.Background()) // the buffer is the op's until applied
+		res, err := c.p.Wait(context.Background()) // the buffer is the op's until applied
 		chunkPool.Put(c.buf)
 		if err == nil {
 			err = res[0].Err
@@ -111,7 +120,7 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 			}
 		}
 		if err != nil {
-			s.commit.submit(Op{Kind: OpDropData, Obj: obj}).wait(context.Background())
+			s.prop.Propose([]Op{{Kind: OpDropData, Obj: obj}}).Wait(context.Background())
 			return
 		}
 		rcv.obj = obj
@@ -121,7 +130,7 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf := chunkPool.Get().(*[]byte)
+		buf := getChunk()
 		n := int(min(left, chunkSize))
 		if _, err := io.ReadFull(body, (*buf)[:n]); err != nil {
 			chunkPool.Put(buf)
@@ -131,7 +140,12 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 			return fmt.Errorf("localstore: reading body: %w", err)
 		}
 		w.Write((*buf)[:n])
-		p := s.commit.submit(Op{Kind: OpWriteData, Obj: obj, Block: block, Data: (*buf)[:n]})
+		ops := []Op{{Kind: OpWriteData, Obj: obj, Block: block, Data: (*buf)[:n]}}
+		if err := s.checkRoom(ops); err != nil {
+			chunkPool.Put(buf)
+			return err
+		}
+		p := s.prop.Propose(ops)
 		inflight = append(inflight, chunk{p, buf})
 		block += uint64(n+volume.BlockSize-1) / volume.BlockSize
 		left -= int64(n)

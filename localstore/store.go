@@ -50,7 +50,8 @@ type Store struct {
 	lastID int64 // the time in the last upload id, so ids grow
 
 	reclaimCh chan struct{}
-	commit    *committer
+	prop      Proposer
+	commit    *committer // the single node's proposer; nil for a replica
 	closeOnce sync.Once
 	closed    chan struct{}
 	wg        sync.WaitGroup
@@ -104,7 +105,12 @@ func Open(opts Options) (*Store, error) {
 		s.closeVolume()
 		return nil, err
 	}
-	s.commit = newCommitter(s)
+	if opts.Proposer != nil {
+		s.prop = opts.Proposer
+	} else {
+		s.commit = newCommitter(s)
+		s.prop = s.commit
+	}
 	s.wg.Add(1)
 	go s.reclaimer()
 	return s, nil
@@ -212,7 +218,9 @@ func (s *Store) closeVolume() {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		s.commit.stop()
+		if s.commit != nil {
+			s.commit.stop()
+		}
 		close(s.closed)
 		s.wg.Wait()
 		s.applyMu.Lock()

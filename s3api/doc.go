@@ -57,7 +57,7 @@
 //
 // # Request lifecycle
 //
-//	request ──► request id ──► header size ──► sigv4.Verify ──► route ──► handler ──► log
+//	request ──► request id ──► header size ──► sigv4.Verify ──► route ──► handler ──► log, observe
 //	                                                │                       │
 //	                                           AccessDenied,           Backend call,
 //	                                           SignatureDoesNotMatch   answer or *Error
@@ -67,6 +67,9 @@
 // document (Code, Message, Resource, RequestId) with AsError. HEAD errors
 // and 304 carry no body. One slog record per request gives method,
 // operation, bucket, key, status, bytes in and out, duration and request id.
+// The same operation, status, byte counts and duration go to
+// Options.Observer, if set, which is how metrics see requests (a request
+// that fails before its operation is known counts as OpUnknown).
 //
 // # Authentication and body verification
 //

@@ -52,6 +52,11 @@ type Options struct {
 	// fetch-owner, ACLs). Default ID and DisplayName DefaultOwnerID.
 	Owner Owner
 
+	// Observer, if not nil, is told about every finished request: its
+	// operation, status, bytes in and out and duration (for metrics).
+	// Default nil.
+	Observer Observer
+
 	// Now is the clock used to check request times. Default time.Now.
 	Now func() time.Time
 

@@ -153,7 +153,7 @@ const (
 )
 
 var opNames = [opCount]string{
-	opNone:                    "None",
+	opNone:                    OpUnknown,
 	opListBuckets:             "ListBuckets",
 	opCreateBucket:            "CreateBucket",
 	opDeleteBucket:            "DeleteBucket",

@@ -77,7 +77,7 @@ type request struct {
 //     query and headers;
 //  5. run the operation's handler, which answers or returns an error that
 //     is answered as S3 XML (AsError);
-//  6. log one record.
+//  6. log one record and tell the Observer, if any.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := &request{r: r, w: &responseWriter{ResponseWriter: w}, start: time.Now()}
 	if idle := s.opts.Limits.BodyIdleTimeout; idle > 0 {
@@ -171,9 +171,9 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// finish logs the request. A panic other than http.ErrAbortHandler (which
-// a handler uses to cut a response short) is logged and answered with an
-// InternalError if nothing was sent yet.
+// finish logs the request and tells the Observer. A panic other than
+// http.ErrAbortHandler (which a handler uses to cut a response short) is
+// logged and answered with an InternalError if nothing was sent yet.
 func (s *Server) finish(rq *request) {
 	p := recover()
 	defer rq.w.clearWrite()
@@ -187,17 +187,25 @@ func (s *Server) finish(rq *request) {
 			p = http.ErrAbortHandler
 		}
 	}
-	s.logRequest(rq)
+	status := rq.w.status
+	if status == 0 {
+		status = http.StatusOK // what net/http sends for a handler that sent nothing
+	}
+	var in int64
+	if rq.auth != nil {
+		in = rq.auth.Body.BytesRead()
+	}
+	d := time.Since(rq.start)
+	s.logRequest(rq, status, in, d)
+	if s.opts.Observer != nil {
+		s.opts.Observer.ObserveRequest(rq.op.String(), status, in, rq.w.bytes, d)
+	}
 	if p != nil {
 		panic(p)
 	}
 }
 
-func (s *Server) logRequest(rq *request) {
-	status := rq.w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+func (s *Server) logRequest(rq *request, status int, in int64, d time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("request_id", rq.id),
 		slog.String("method", rq.r.Method),
@@ -206,11 +214,11 @@ func (s *Server) logRequest(rq *request) {
 		slog.String("key", rq.route.key),
 		slog.Int("status", status),
 		slog.Int64("bytes_out", rq.w.bytes),
-		slog.Duration("duration", time.Since(rq.start)),
+		slog.Duration("duration", d),
 		slog.String("remote", rq.r.RemoteAddr),
 	}
 	if rq.auth != nil {
-		attrs = append(attrs, slog.Int64("bytes_in", rq.auth.Body.BytesRead()), slog.String("access_key", rq.auth.AccessKeyID))
+		attrs = append(attrs, slog.Int64("bytes_in", in), slog.String("access_key", rq.auth.AccessKeyID))
 	}
 	level := slog.LevelInfo
 	if rq.err != nil {
