@@ -38,6 +38,7 @@ type batcher struct {
 	mu       sync.Mutex
 	queue    []*proposal
 	inflight int
+	stopped  bool
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -76,6 +77,12 @@ func (b *batcher) Propose(ops []localstore.Op) localstore.Proposal {
 		return p
 	}
 	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
+		p.err = errShutdown
+		close(p.done)
+		return p
+	}
 	b.queue = append(b.queue, p)
 	b.mu.Unlock()
 	b.signal()
@@ -123,10 +130,10 @@ func (b *batcher) run() {
 		case <-b.stop:
 			b.mu.Lock()
 			rest := b.queue
-			b.queue = nil
+			b.queue, b.stopped = nil, true
 			b.mu.Unlock()
 			for _, p := range rest {
-				p.err = fmt.Errorf("replication: %w", raft.ErrRaftShutdown)
+				p.err = errShutdown
 				close(p.done)
 			}
 			return
@@ -179,7 +186,7 @@ func raftError(err error) error {
 		errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrEnqueueTimeout):
 		return fmt.Errorf("%w: %w", ErrNotLeader, err)
 	case errors.Is(err, raft.ErrRaftShutdown):
-		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable.Withf("This node is shutting down: retry."), err)
+		return fmt.Errorf("%w: %w", errShutdown, err)
 	}
 	return fmt.Errorf("replication: %w", err)
 }
@@ -191,6 +198,9 @@ func (b *batcher) close() {
 }
 
 var _ localstore.Proposer = (*batcher)(nil)
+
+// errShutdown is a proposal to a node shutting down.
+var errShutdown = s3api.ErrServiceUnavailable.Withf("This node is shutting down: retry.")
 
 // applyTimeout is how long a proposal may wait to be enqueued.
 const applyTimeout = 10 * time.Second

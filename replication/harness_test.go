@@ -50,6 +50,8 @@ type testNode struct {
 	h     atomic.Pointer[http.Handler]
 	srv   *httptest.Server
 	s3    *s3client.Client
+	// lastApplied is what the store had applied when the node stopped.
+	lastApplied uint64
 }
 
 // newCluster starts n nodes and bootstraps them together.
@@ -160,6 +162,7 @@ func (c *testCluster) isolate(tn *testNode) {
 func (tn *testNode) stop() {
 	tn.c.t.Helper()
 	tn.h.Store(nil)
+	tn.lastApplied = tn.node.Store().Applied()
 	if err := tn.node.Close(); err != nil {
 		tn.c.t.Errorf("closing %s: %v", tn.id, err)
 	}

@@ -30,6 +30,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr, getenv)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] == "serve" {
 			printServeUsage(stdout)

@@ -49,6 +49,7 @@ a bad flag or environment variable.
 // flags (there is only the one command so far).
 func printMainUsage(w io.Writer) {
 	fmt.Fprint(w, mainUsage)
+	fmt.Fprint(w, benchQuickStart)
 	fmt.Fprintln(w)
 	printServeUsage(w)
 }

@@ -46,7 +46,8 @@ type Options struct {
 	Region string
 	// HTTPClient sends the requests. Default: a client of its own with a
 	// transport tuned for many concurrent requests to one host (see the
-	// package documentation). It must not follow redirects.
+	// package documentation). Redirects should not be followed: a signed
+	// request is valid for its own URL only.
 	HTTPClient *http.Client
 }
 
