@@ -201,16 +201,17 @@ func Open(opts Options) (*Node, error) {
 }
 
 func newTCPTransport(opts Options, logger *slog.Logger) (raft.Transport, error) {
-	adv, err := net.ResolveTCPAddr("tcp", opts.RaftAdvertise)
-	if err != nil {
-		return nil, fmt.Errorf("%w: raft address %q: %w", ErrOptions, opts.RaftAdvertise, err)
-	}
-	if adv.IP == nil || adv.IP.IsUnspecified() {
-		return nil, fmt.Errorf("%w: raft address %q: advertise an address other nodes can reach", ErrOptions, opts.RaftAdvertise)
+	var adv net.Addr
+	if opts.RaftAdvertise != opts.RaftBind {
+		a, err := net.ResolveTCPAddr("tcp", opts.RaftAdvertise)
+		if err != nil {
+			return nil, fmt.Errorf("%w: raft address %q: %w", ErrOptions, opts.RaftAdvertise, err)
+		}
+		adv = a
 	}
 	t, err := raft.NewTCPTransportWithLogger(opts.RaftBind, adv, 4, 10*time.Second, newHCLogger(logger, "raft-net"))
 	if err != nil {
-		return nil, fmt.Errorf("replication: raft transport on %s: %w", opts.RaftBind, err)
+		return nil, fmt.Errorf("replication: raft transport on %s (advertised %s): %w", opts.RaftBind, opts.RaftAdvertise, err)
 	}
 	return t, nil
 }
