@@ -21,14 +21,14 @@ import (
 // A member for tests: a raft node on a loopback TCP port and gossip on
 // another, in a directory that survives its restarts.
 type member struct {
-	t    *testing.T
-	id   string
-	dir  string
+	t   *testing.T
+	id  string
+	dir string
 	// raftAddr and gossipAddr are kept across restarts, unless the test
 	// moves them.
 	raftAddr, gossipAddr string
-	node *replication.Node
-	c    *Cluster
+	node                 *replication.Node
+	c                    *Cluster
 }
 
 // newMember makes a member with free loopback ports.
