@@ -46,6 +46,14 @@ func (s *Store) unpin(objs []uint64) {
 	}
 }
 
+// Reading reports whether a reader holds data of the store: a store
+// being replaced is closed once no reader does.
+func (s *Store) Reading() bool {
+	s.pinMu.Lock()
+	defer s.pinMu.Unlock()
+	return len(s.pins) > 0
+}
+
 func (s *Store) reclaimer() {
 	defer s.wg.Done()
 	for {

@@ -105,8 +105,8 @@ func (tn *testNode) start() {
 		ID: tn.id, Dir: tn.dir, Transport: tn.trans,
 		Store:            localstore.Options{Capacity: 256 << 20, JournalSize: 8 << 20},
 		Logger:           testLogger(c.t, tn.id),
-		HeartbeatTimeout: 150 * time.Millisecond, ElectionTimeout: 150 * time.Millisecond,
-		LeaderLeaseTimeout: 100 * time.Millisecond,
+		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond,
+		LeaderLeaseTimeout: 200 * time.Millisecond,
 		SnapshotInterval:   200 * time.Millisecond,
 	}
 	if c.opts != nil {
@@ -116,7 +116,9 @@ func (tn *testNode) start() {
 	if err != nil {
 		c.t.Fatalf("opening node %s: %v", tn.id, err)
 	}
+	c.mu.Lock()
 	tn.node = n
+	c.mu.Unlock()
 	srv, err := s3api.New(s3api.Options{
 		Backend: n.Backend(),
 		Auth: sigv4.Config{Credentials: sigv4.StaticCredentials{
@@ -251,6 +253,13 @@ func (c *testCluster) waitApplied(index uint64, timeout time.Duration) {
 	}
 }
 
+// caughtUp waits until every running node has applied what the leader
+// has now.
+func (c *testCluster) caughtUp(timeout time.Duration) {
+	c.t.Helper()
+	c.waitApplied(c.leader(timeout).node.Store().Applied(), timeout)
+}
+
 // retry runs f until it succeeds or the time is up: requests during a
 // leader change get 503s, which S3 clients retry.
 func retry(t testing.TB, timeout time.Duration, what string, f func() error) {
@@ -268,11 +277,31 @@ func retry(t testing.TB, timeout time.Duration, what string, f func() error) {
 	}
 }
 
+// put writes an object, retrying 503s (a leader change) for a while as
+// S3 clients do, unless the write is conditional: then a 503 is an
+// unknown outcome, for the caller to judge.
 func put(ctx context.Context, cl *s3client.Client, bucket, key string, body []byte, h http.Header) (string, error) {
-	return cl.PutObject(ctx, bucket, key, bytes.NewReader(body), int64(len(body)), h)
+	for try := 0; ; try++ {
+		etag, err := cl.PutObject(ctx, bucket, key, bytes.NewReader(body), int64(len(body)), h)
+		if !unavailable(err) || len(h) > 0 || try == 100 || ctx.Err() != nil {
+			return etag, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
+// get reads an object, retrying 503s for a while.
 func get(ctx context.Context, cl *s3client.Client, bucket, key string, h http.Header) ([]byte, error) {
+	for try := 0; ; try++ {
+		b, err := get1(ctx, cl, bucket, key, h)
+		if !unavailable(err) || try == 100 || ctx.Err() != nil {
+			return b, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func get1(ctx context.Context, cl *s3client.Client, bucket, key string, h http.Header) ([]byte, error) {
 	rc, _, err := cl.GetObject(ctx, bucket, key, h)
 	if err != nil {
 		return nil, err
@@ -280,6 +309,20 @@ func get(ctx context.Context, cl *s3client.Client, bucket, key string, h http.He
 	defer rc.Close()
 	return io.ReadAll(rc)
 }
+
+// createBucket creates a bucket through tn, retrying 503s.
+func createBucket(t testing.TB, tn *testNode, bucket string) {
+	t.Helper()
+	retry(t, 20*time.Second, "create bucket "+bucket, func() error {
+		err := tn.s3.CreateBucket(context.Background(), bucket)
+		if s3client.HasCode(err, "BucketAlreadyOwnedByYou") {
+			return nil // an earlier try's answer was lost
+		}
+		return err
+	})
+}
+
+func unavailable(err error) bool { return s3client.StatusCode(err) == http.StatusServiceUnavailable }
 
 // testLogger logs to the test's output when MAPSTORE_TEST_LOG is set.
 func testLogger(t testing.TB, id string) *slog.Logger {

@@ -304,7 +304,15 @@ func (n *Node) switchGeneration(p *prepared) error {
 	old, oldGen := n.cur.Swap(p.store), n.gen
 	n.gen = p.gen
 	n.log.Info("switched to the restored store", "generation", p.gen, "applied", p.store.Applied())
-	n.discardGeneration(oldGen, old)
+	// Reads still streaming from the old store finish first.
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for deadline := time.Now().Add(time.Minute); old.Reading() && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		n.discardGeneration(oldGen, old)
+	}()
 	return nil
 }
 

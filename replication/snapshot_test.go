@@ -29,9 +29,7 @@ func TestFollowerCatchesUpBySnapshot(t *testing.T) {
 	c := newCluster(t, 3, smallLog)
 	ctx := context.Background()
 	l := c.leader(10 * time.Second)
-	if err := l.s3.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, l, "bkt")
 	want := map[string][]byte{}
 	for i := range 10 {
 		key, body := fmt.Sprintf("old-%d", i), bytes.Repeat([]byte{byte(i)}, 30000)
@@ -41,7 +39,7 @@ func TestFollowerCatchesUpBySnapshot(t *testing.T) {
 		want[key] = body
 	}
 	f := c.followers(l)[0]
-	c.waitApplied(l.node.Store().Applied(), 10*time.Second)
+	c.caughtUp(10 * time.Second)
 	f.stop()
 	for i := range 5 {
 		key := fmt.Sprintf("old-%d", i)
@@ -66,7 +64,7 @@ func TestFollowerCatchesUpBySnapshot(t *testing.T) {
 		return nil
 	})
 	f.start()
-	c.waitApplied(l.node.Store().Applied(), 30*time.Second)
+	c.caughtUp(30 * time.Second)
 	if gen, _ := readCurrent(f.dir); gen < 2 {
 		t.Fatalf("follower's store generation %d: no snapshot was installed", gen)
 	}
@@ -86,7 +84,7 @@ func TestFollowerCatchesUpBySnapshot(t *testing.T) {
 	if _, err := put(ctx, f.s3, "bkt", "after", []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
-	c.waitApplied(l.node.Store().Applied(), 10*time.Second)
+	c.caughtUp(10 * time.Second)
 	if got, err := get(ctx, f.s3, "bkt", "after", stale); err != nil || string(got) != "x" {
 		t.Fatalf("after: %q %v", got, err)
 	}
@@ -101,11 +99,8 @@ func TestFollowerCatchesUpBySnapshot(t *testing.T) {
 // and every node has every acknowledged object.
 func TestAddAndRemoveNodes(t *testing.T) {
 	c := newCluster(t, 3, smallLog)
-	ctx := context.Background()
 	l := c.leader(10 * time.Second)
-	if err := l.s3.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, l, "bkt")
 	w := startWriters(t, c, 4)
 	time.Sleep(500 * time.Millisecond)
 	n4 := c.add("n4")
@@ -133,7 +128,7 @@ func TestAddAndRemoveNodes(t *testing.T) {
 	if got := fmt.Sprint(cfg.Configuration().Servers); !bytes.Contains([]byte(got), []byte("n4")) || bytes.Contains([]byte(got), []byte(gone.id+" ")) {
 		t.Fatalf("configuration %s: want n4 in and %s out", got, gone.id)
 	}
-	c.waitApplied(l.node.Store().Applied(), 30*time.Second)
+	c.caughtUp(30 * time.Second)
 	checkAcked(t, c, acked)
 }
 
@@ -216,26 +211,21 @@ func checkAcked(t *testing.T, c *testCluster, acked map[string][]byte) {
 // keep writing through all of them: no acknowledged write is lost.
 func TestRollingRestartUnderLoad(t *testing.T) {
 	c := newCluster(t, 3, nil)
-	ctx := context.Background()
-	if err := c.leader(10*time.Second).s3.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c.leader(10*time.Second), "bkt")
 	w := startWriters(t, c, 4)
 	for _, tn := range c.nodes {
 		time.Sleep(300 * time.Millisecond)
 		tn.stop()
 		time.Sleep(300 * time.Millisecond)
 		tn.start()
-		l := c.leader(15 * time.Second)
-		c.waitApplied(l.node.Store().Applied(), 15*time.Second)
+		c.caughtUp(15 * time.Second)
 	}
 	time.Sleep(300 * time.Millisecond)
 	acked := w.stop()
 	if len(acked) < 20 {
 		t.Fatalf("only %d writes acknowledged during the rolling restart", len(acked))
 	}
-	l := c.leader(10 * time.Second)
-	c.waitApplied(l.node.Store().Applied(), 15*time.Second)
+	c.caughtUp(15 * time.Second)
 	checkAcked(t, c, acked)
 	t.Logf("%d writes acknowledged during the rolling restart", len(acked))
 }
