@@ -50,6 +50,7 @@ func (s *Store) Apply(b *Batch, index uint64) ([]Result, error) {
 	if err := s.vol.Commit(a.tx); err != nil {
 		return nil, s.fail(err)
 	}
+	s.noteUsed()
 	s.pub.Store(&published{st: a.d.st, next: make(chan struct{})})
 	close(p.next)
 	return res, nil
@@ -162,6 +163,13 @@ func (a *applier) roomForRecords(op *Op) error {
 // roomFor refuses an op that adds records or data when the device is
 // nearly full.
 func (s *Store) roomFor(op *Op) error {
+	total, used := s.vol.Blocks()
+	return roomIn(op, total, used)
+}
+
+// roomIn decides whether op fits a device of total blocks, used of them
+// taken.
+func roomIn(op *Op, total, used int64) error {
 	var need int64
 	switch op.Kind {
 	case OpDeleteBucket, OpDeleteObject, OpAbortUpload, OpDropData:
@@ -171,7 +179,6 @@ func (s *Store) roomFor(op *Op) error {
 	default:
 		need = int64(len(op.Inline)+len(op.Key)+64*len(op.Parts)+1024)/volume.BlockSize + 1
 	}
-	total, used := s.vol.Blocks()
 	if total-used-need < reserveBlocks(total) {
 		return s3api.ErrStorageFull
 	}

@@ -67,3 +67,5 @@ func (s *Store) propose(ctx context.Context, ops ...Op) ([]Result, error) {
 	}
 	return s.prop.Propose(ops).Wait(ctx)
 }
+
+func (s *Store) now() int64 { return s.opts.Now().UnixNano() }

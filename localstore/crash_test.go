@@ -109,8 +109,7 @@ func crashOptions(fs vfs.FS) Options {
 //
 // MAPSTORE_LOCALSTORE_CRASH_OPS sets the operations (default 300).
 func TestCrashAtEveryPoint(t *testing.T) {
-	defer func(n int64) { chunkSize = n }(chunkSize)
-	chunkSize = 16 << 10
+	withChunkSize(t, 16<<10)
 	ops := envInt("MAPSTORE_LOCALSTORE_CRASH_OPS", 300)
 	mem := vfs.NewMem()
 	rng := rand.New(rand.NewPCG(41, 42))

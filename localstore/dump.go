@@ -51,7 +51,8 @@ import (
 // the ones dumped).
 
 const (
-	dumpMagic      = "MSDUMP1\n"
+	// DumpMagic begins every dump.
+	DumpMagic      = "MSDUMP1\n"
 	dumpVersion    = 1
 	dumpHeaderLen  = 56
 	frameOverhead  = 1 + 4 + 4
@@ -247,7 +248,7 @@ func (f *frameWriter) frame(typ byte, parts ...[]byte) error {
 func (d *Dump) write(w io.Writer, dataFrames uint64) error {
 	fw := &frameWriter{w: bufio.NewWriterSize(w, 256<<10)}
 	hdr := make([]byte, dumpHeaderLen)
-	copy(hdr, dumpMagic)
+	copy(hdr, DumpMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], dumpVersion)
 	binary.LittleEndian.PutUint64(hdr[16:], d.Applied)
 	binary.LittleEndian.PutUint64(hdr[24:], d.nextObj)

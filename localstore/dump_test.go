@@ -239,33 +239,27 @@ func TestDumpIsConsistentUnderWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Change everything before a byte of data is read.
+	// Change everything while the dump waits to be read (its writer has
+	// read ahead at most a buffer of records and one chunk of data).
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		res, err := src.ListObjects(ctx, "a", s3api.ListOptions{MaxKeys: 1000})
-		if err != nil {
-			t.Error(err)
-			return
+	res, err := src.ListObjects(ctx, "a", s3api.ListOptions{MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		p := bytes.Repeat([]byte{0xee}, 2<<20)
+		if _, err := src.PutObject(ctx, "a", o.Key, s3api.ObjectMeta{}, bytes.NewReader(p), int64(len(p)), s3api.WriteConditions{}); err != nil {
+			t.Fatal(err)
 		}
-		for _, o := range res.Objects {
-			p := bytes.Repeat([]byte{0xee}, 2<<20)
-			if _, err := src.PutObject(ctx, "a", o.Key, s3api.ObjectMeta{}, bytes.NewReader(p), int64(len(p)), s3api.WriteConditions{}); err != nil {
-				t.Error(err)
-			}
-			if err := src.DeleteObject(ctx, "a", o.Key); err != nil {
-				t.Error(err)
-			}
+		if err := src.DeleteObject(ctx, "a", o.Key); err != nil {
+			t.Fatal(err)
 		}
-		for obj := range src.OpenData() {
-			if _, err := src.Apply(&Batch{Ops: []Op{{Kind: OpDropData, Obj: obj}}}, src.Applied()+1); err != nil {
-				t.Error(err)
-			}
+	}
+	for obj := range src.OpenData() {
+		if _, err := src.Apply(&Batch{Ops: []Op{{Kind: OpDropData, Obj: obj}}}, src.Applied()+1); err != nil {
+			t.Fatal(err)
 		}
-	}()
-	wg.Wait()
+	}
 	dst, err := Restore(Options{Dir: filepath.Join(t.TempDir(), "r"), Capacity: 256 << 20, JournalSize: 8 << 20, Proposer: &applyNow{}}, d)
 	d.Close()
 	if err != nil {

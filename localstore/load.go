@@ -90,6 +90,7 @@ func (s *Store) load() error {
 		return err
 	}
 	s.pub.Store(&published{st: st, next: make(chan struct{})})
+	defer s.noteUsed() // after the frees below
 
 	// Blocks: every data object's count, then the ones nothing refers to.
 	s.vol.EachBlock(func(obj, block uint64) {
@@ -101,12 +102,13 @@ func (s *Store) load() error {
 			orphans = append(orphans, obj)
 		}
 	}
-	openData := len(s.open)
+	drop := s.open
 	if s.replica() {
-		openData = 0 // their writers may live on: the leader decides
+		drop = nil // their writers may live on: the leader decides
 	}
+	openData := len(drop)
 	if len(orphans) > 0 || openData > 0 {
-		if err := s.dropUnreferenced(orphans); err != nil {
+		if err := s.dropUnreferenced(orphans, drop); err != nil {
 			return err
 		}
 	}
@@ -208,13 +210,14 @@ func newObjEntry(r *objectRec, recs []ssdalloc.ObjectID) *objEntry {
 		parts: int32(r.PartsCount), mtime: r.MTime, data: r.dataObjects()}
 }
 
-// dropUnreferenced frees the blocks of orphans and, on a single node,
-// with their records, every open data object: this node alone writes into
-// them, and their writers did not survive the restart. It is local
+// dropUnreferenced frees the blocks of orphans and, with their records,
+// the open data objects given: on a single node all of them, for this
+// node alone writes into them, and their writers did not survive the
+// restart. It is local
 // housekeeping, not a replicated change: the applied index stays. A
 // replica keeps its open data objects: their writer may be the leader on
 // another node, and the leader drops those abandoned.
-func (s *Store) dropUnreferenced(orphans []uint64) error {
+func (s *Store) dropUnreferenced(orphans []uint64, open map[uint64]*openData) error {
 	tx := s.vol.Begin()
 	for _, obj := range orphans {
 		if err := s.vol.FreeBlocks(obj, 0, s.blocks[obj]); err != nil {
@@ -223,10 +226,7 @@ func (s *Store) dropUnreferenced(orphans []uint64) error {
 		}
 		delete(s.blocks, obj)
 	}
-	for obj, o := range s.open {
-		if s.replica() {
-			continue // the leader decides: OpenData
-		}
+	for obj, o := range open {
 		for _, id := range o.recs {
 			if err := s.alloc.Free(tx, id); err != nil {
 				tx.Rollback()

@@ -191,7 +191,7 @@ func (o *objectReader) fill(x extent, off int64) error {
 	} else {
 		o.dropAhead()
 		if o.buf == nil {
-			o.buf = getChunk()
+			o.buf = chunkPool.Get().(*[]byte)
 		}
 		n := min(chunkSize-start%chunkSize, limit-start)
 		if err := o.read(x.Obj, start, (*o.buf)[:n]); err != nil {
@@ -201,7 +201,7 @@ func (o *objectReader) fill(x extent, off int64) error {
 	}
 	if next := o.winOff + int64(o.winLen); next < limit {
 		n := min(chunkSize, limit-next)
-		buf := getChunk()
+		buf := chunkPool.Get().(*[]byte)
 		ch := make(chan window, 1)
 		o.ahead, o.aheadObj, o.aheadOff = ch, x.Obj, next
 		go func() {

@@ -32,15 +32,10 @@ const chunksInFlight = 8
 // make it smaller.
 var chunkSize int64 = 1 << 20
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+var chunkPool = newChunkPool()
 
-// getChunk returns a pooled buffer of chunkSize bytes.
-func getChunk() *[]byte {
-	b := chunkPool.Get().(*[]byte)
-	if int64(len(*b)) < chunkSize { // pooled before a test changed the size
-		*b = make([]byte, chunkSize)
-	}
-	return b
+func newChunkPool() *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 }
 
 // received is a body read into the store.
@@ -130,7 +125,7 @@ func (s *Store) stream(ctx context.Context, body io.Reader, size int64, w io.Wri
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf := getChunk()
+		buf := chunkPool.Get().(*[]byte)
 		n := int(min(left, chunkSize))
 		if _, err := io.ReadFull(body, (*buf)[:n]); err != nil {
 			chunkPool.Put(buf)

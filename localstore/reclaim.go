@@ -97,5 +97,6 @@ func (s *Store) reclaim() error {
 	if err := s.vol.Commit(tx); err != nil {
 		return s.fail(fmt.Errorf("freeing released data: %w", err))
 	}
+	s.noteUsed()
 	return nil
 }

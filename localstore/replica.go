@@ -9,25 +9,28 @@ package localstore
 func (s *Store) replica() bool { return s.opts.Proposer != nil }
 
 // checkRoom refuses, before they are proposed, the ops of a replica that
-// its device has no room for: Apply does not refuse them there.
+// its device has no room for: Apply does not refuse them there. It reads
+// the room left by the last commit, so a write never waits for the batch
+// in flight (its sync) to be proposed.
 func (s *Store) checkRoom(ops []Op) error {
 	if !s.replica() {
 		return nil
 	}
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	if s.failed != nil {
-		return s.failed
-	}
+	used := s.used.Load()
 	for i := range ops {
-		if err := s.roomFor(&ops[i]); err != nil {
+		if err := roomIn(&ops[i], s.totalBlocks, used); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) now() int64 { return s.opts.Now().UnixNano() }
+// noteUsed records the blocks in use after a commit. The caller holds
+// applyMu.
+func (s *Store) noteUsed() {
+	_, used := s.vol.Blocks()
+	s.used.Store(used)
+}
 
 // OpenData returns the data objects being written now, each with the
 // index of the batch that opened it. A new leader proposes OpDropData for

@@ -99,7 +99,7 @@ func (s *Store) restore(r io.Reader) (uint64, error) {
 	if err := fr.full(hdr); err != nil {
 		return 0, err
 	}
-	if string(hdr[:8]) != dumpMagic {
+	if string(hdr[:8]) != DumpMagic {
 		return 0, fmt.Errorf("%w: not a mapstore dump", ErrDump)
 	}
 	if v := binary.LittleEndian.Uint32(hdr[8:]); v != dumpVersion {

@@ -61,8 +61,7 @@ func waitUsed(t *testing.T, s *Store, want int64) {
 // closes, and are freed then. A crash while the reader holds them leaves
 // them unreferenced: the next Open frees them.
 func TestSnapshotOutlivesOverwriteAndDelete(t *testing.T) {
-	defer func(n int64) { chunkSize = n }(chunkSize)
-	chunkSize = 16 << 10
+	withChunkSize(t, 16<<10)
 	mem := vfs.NewMem()
 	s, err := Open(crashOptions(mem))
 	if err != nil {
@@ -131,8 +130,7 @@ func TestSnapshotOutlivesOverwriteAndDelete(t *testing.T) {
 // written to that key (never a mix, never a torn read), and when all is
 // done no block is held by nothing.
 func TestConcurrentReadsDuringWrites(t *testing.T) {
-	defer func(n int64) { chunkSize = n }(chunkSize)
-	chunkSize = 16 << 10
+	withChunkSize(t, 16<<10)
 	s := tempStore(t, 64<<20, 2<<10, "b")
 	ctx := context.Background()
 	base := usedBlocks(s)

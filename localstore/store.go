@@ -36,11 +36,15 @@ type Store struct {
 	// applyMu serializes Apply and reclaim; the fields below it are theirs.
 	applyMu sync.Mutex
 	applied uint64
-	nextObj uint64
-	refs    map[uint64]int       // data object -> records whose body uses it
-	open    map[uint64]*openData // data objects being written
-	blocks  map[uint64]uint64    // data object -> blocks it has (0..n-1)
-	failed  error
+	// used is the device's blocks in use as of the last commit: what
+	// the write path checks room against without waiting for a batch.
+	used        atomic.Int64
+	totalBlocks int64 // the device's data blocks, fixed at open
+	nextObj     uint64
+	refs        map[uint64]int       // data object -> records whose body uses it
+	open        map[uint64]*openData // data objects being written
+	blocks      map[uint64]uint64    // data object -> blocks it has (0..n-1)
+	failed      error
 
 	pinMu   sync.Mutex
 	pins    map[uint64]int  // data object -> open readers
@@ -175,6 +179,7 @@ func (s *Store) openVolume() error {
 	}
 	s.vol = v
 	s.alloc = v.Allocator()
+	s.totalBlocks, _ = v.Blocks()
 	return nil
 }
 

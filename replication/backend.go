@@ -68,7 +68,7 @@ func read[T any](ctx context.Context, n *Node, f func(*localstore.Store) (T, err
 
 // verifyLeader confirms with a quorum that the node is still the leader.
 func (n *Node) verifyLeader() error {
-	if err := n.raft.VerifyLeader().Error(); err != nil {
+	if err := n.wait(n.raft.VerifyLeader()); err != nil {
 		return raftError(err)
 	}
 	return nil

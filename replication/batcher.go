@@ -150,7 +150,7 @@ func (b *batcher) propose(ps []*proposal) {
 	}
 	f := b.n.raft.Apply(localstore.EncodeBatch(&batch), b.n.opts.ApplyTimeout)
 	go func() {
-		err := f.Error()
+		err := b.n.wait(f)
 		var res []localstore.Result
 		if err == nil {
 			r, _ := f.Response().(applyResult)

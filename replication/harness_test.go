@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -189,13 +191,27 @@ func (c *testCluster) s3URL(id string) (string, bool) {
 	return "", false
 }
 
+// close stops every node and server. A shutdown stuck for a minute fails
+// the test with every goroutine's stack, instead of hanging the run.
 func (c *testCluster) close() {
-	for _, tn := range c.nodes {
-		if tn.node != nil {
-			tn.h.Store(nil)
-			tn.node.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, tn := range c.nodes {
+			if tn.node != nil {
+				tn.h.Store(nil)
+				tn.node.Close()
+			}
+			tn.srv.CloseClientConnections()
+			tn.srv.Close()
 		}
-		tn.srv.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		var b strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&b, 2)
+		c.t.Errorf("the cluster did not shut down within a minute:\n%s", b.String())
 	}
 }
 

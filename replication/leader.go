@@ -43,7 +43,7 @@ func (n *Node) watchLeadership() {
 // earlier terms.
 func (n *Node) catchUp(t uint64) {
 	start := time.Now()
-	if err := n.raft.Barrier(0).Error(); err != nil {
+	if err := n.wait(n.raft.Barrier(0)); err != nil {
 		n.log.Warn("leader could not catch up", "err", err)
 		return
 	}

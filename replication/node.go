@@ -326,6 +326,20 @@ func (n *Node) discardGeneration(gen uint64, st *localstore.Store) {
 	}
 }
 
+// wait returns f's error, or ErrRaftShutdown once the node is closing:
+// raft never answers a future still queued when it shuts down, so a
+// plain f.Error() could wait forever (and hold up Close).
+func (n *Node) wait(f raft.Future) error {
+	c := make(chan error, 1)
+	go func() { c <- f.Error() }()
+	select {
+	case err := <-c:
+		return err
+	case <-n.closed:
+		return raft.ErrRaftShutdown
+	}
+}
+
 // fatal stops the node for good: its store cannot follow the log.
 func (n *Node) fatal(err error) {
 	n.fatalOnce.Do(func() {
@@ -384,6 +398,7 @@ func (n *Node) Close() error {
 			c.Close()
 		}
 		n.wg.Wait()
+		n.snaps.closePrepared()
 		err = errors.Join(err, n.bolt.Close(), n.closeStore())
 	})
 	return err

@@ -46,7 +46,7 @@ const (
 	// received one handed to Restore is a pointer to its generation.
 	markerMagic   = "MSSNAPM1"
 	preparedMagic = "MSSNAPP1"
-	dumpMagic     = "MSDUMP1\n"
+	dumpMagic     = localstore.DumpMagic
 )
 
 type snapMeta struct {
@@ -171,6 +171,17 @@ func (ss *snapStore) take(id string) *prepared {
 	p := ss.prepared[id]
 	delete(ss.prepared, id)
 	return p
+}
+
+// closePrepared closes the stores of received snapshots never switched
+// to; they stay on disk, and the next start finishes the switch.
+func (ss *snapStore) closePrepared() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for id, p := range ss.prepared {
+		p.store.Close()
+		delete(ss.prepared, id)
+	}
 }
 
 // reap removes all but the newest snapshots, and the prepared

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"mapstore/s3api/sigv4"
 )
 
 // Defaults of Options and of the default transport.
@@ -148,9 +150,9 @@ func (c *Client) do(ctx context.Context, rq request) (*http.Response, error) {
 
 // newRequest builds rq's HTTP request and signs it.
 func (c *Client) newRequest(ctx context.Context, rq request) (*http.Request, error) {
-	target := c.base + "/" + encodePath(rq.bucket)
+	target := c.base + "/" + sigv4.EncodePath(rq.bucket)
 	if rq.key != "" {
-		target += "/" + encodePath(rq.key)
+		target += "/" + sigv4.EncodePath(rq.key)
 	}
 	if len(rq.query) > 0 {
 		target += "?" + rq.query.Encode() // the signer puts it in canonical form
@@ -185,42 +187,6 @@ func (rq request) wrap(err error) error {
 		name += "/" + rq.key
 	}
 	return fmt.Errorf("%s %s: %w", rq.op, name, err)
-}
-
-// encodePath percent-encodes a bucket name or key in the strict SigV4
-// form: unreserved bytes and "/" as they are, every other byte as
-// upper-case %XX. url.Parse keeps this form as the URL's RawPath, so the
-// path on the wire is the path signed.
-func encodePath(s string) string {
-	const hex = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !pathSafe(s[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; pathSafe(c) {
-			b.WriteByte(c)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
-}
-
-// pathSafe reports whether c stays literal in a SigV4 path: an RFC 3986
-// unreserved character or "/".
-func pathSafe(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '/'
 }
 
 // drain reads what is left of a response body, up to a limit, and closes

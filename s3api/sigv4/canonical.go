@@ -110,9 +110,10 @@ func requestURIPath(uri string) (string, bool) {
 	return rest[j:], true
 }
 
-// encodePath percent-encodes a decoded path in the strict SigV4 form:
-// unreserved bytes and "/" literal, everything else as upper-case %XX.
-func encodePath(p string) string {
+// EncodePath percent-encodes a decoded path in the strict SigV4 form:
+// unreserved bytes and "/" literal, everything else as upper-case %XX. A
+// client that puts this form on the wire sends the path it signs.
+func EncodePath(p string) string {
 	var b strings.Builder
 	b.Grow(len(p) + 8)
 	for i := 0; i < len(p); i++ {
@@ -141,7 +142,7 @@ func canonicalPaths(r *http.Request) []string {
 	if err != nil {
 		return []string{p}
 	}
-	if alt := encodePath(dec); alt != p {
+	if alt := EncodePath(dec); alt != p {
 		return []string{p, alt}
 	}
 	return []string{p}
