@@ -66,7 +66,7 @@ type meta struct {
 // Member is a member of the cluster as gossip knows it.
 type Member struct {
 	ID, Gossip, Raft, S3, Admin string
-	// Status: alive, suspect, dead or left.
+	// Status: alive (or suspect), or gone (failed or left).
 	Status string
 }
 
@@ -79,8 +79,9 @@ type Cluster struct {
 
 	mu   sync.Mutex
 	self meta
-	// known is every member gossip told of, with its last state.
-	known map[string]memberlist.Node
+	// known is every member gossip told of, and whether it is alive
+	// (or suspect) or gone (failed or left).
+	known map[string]knownNode
 	// down is when a raft server was first seen missing from gossip
 	// (the reconciler's own).
 	down map[string]time.Time
@@ -114,7 +115,7 @@ func Start(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
-	c := &Cluster{opts: opts, log: opts.Logger, known: map[string]memberlist.Node{}, down: map[string]time.Time{}, stop: make(chan struct{})}
+	c := &Cluster{opts: opts, log: opts.Logger, known: map[string]knownNode{}, down: map[string]time.Time{}, stop: make(chan struct{})}
 	c.self = meta{ID: opts.Node.ID(), Raft: opts.Node.RaftAddr(), S3: opts.S3URL, Admin: opts.AdminURL,
 		Expect: opts.BootstrapExpect, HasState: hasState}
 
@@ -206,10 +207,13 @@ func (c *Cluster) Join(addrs []string) (int, error) {
 // Members returns every member gossip knows of, by id.
 func (c *Cluster) Members() []Member {
 	var out []Member
-	for _, n := range c.allNodes() {
-		m, _ := decodeMeta(n.Meta)
-		out = append(out, Member{ID: n.Name, Gossip: n.Address(), Raft: m.Raft, S3: m.S3, Admin: m.Admin,
-			Status: stateName(n.State)})
+	for _, k := range c.allNodes() {
+		m, _ := decodeMeta(k.node.Meta)
+		status := "alive"
+		if !k.alive {
+			status = "gone"
+		}
+		out = append(out, Member{ID: k.node.Name, Gossip: k.node.Address(), Raft: m.Raft, S3: m.S3, Admin: m.Admin, Status: status})
 	}
 	slices.SortFunc(out, func(a, b Member) int {
 		switch {
@@ -221,18 +225,6 @@ func (c *Cluster) Members() []Member {
 		return 0
 	})
 	return out
-}
-
-func stateName(s memberlist.NodeStateType) string {
-	switch s {
-	case memberlist.StateAlive:
-		return "alive"
-	case memberlist.StateSuspect:
-		return "suspect"
-	case memberlist.StateLeft:
-		return "left"
-	}
-	return "dead"
 }
 
 // S3URL returns the S3 endpoint of the member with raft id id.
@@ -252,7 +244,7 @@ func (c *Cluster) lookup(id string, f func(meta) string) (string, bool) {
 		v := f(c.self)
 		return v, v != ""
 	}
-	for _, n := range c.ml.Members() {
+	for _, n := range c.aliveNodes() {
 		if n.Name == id {
 			m, err := decodeMeta(n.Meta)
 			if v := f(m); err == nil && v != "" {
@@ -318,36 +310,49 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}
 // events wakes the reconciler on membership changes.
 type events struct{ c *Cluster }
 
+// The events are memberlist's only safe view of its members: they are
+// called under its lock, and the copies made here are ours.
+// (memberlist.Members returns its own records, which it changes in place;
+// their State field is not kept up to date either.)
 func (e *events) NotifyJoin(n *memberlist.Node) {
 	e.c.log.Info("member joined", "member", n.Name, "addr", n.Address())
-	e.c.remember(n)
+	e.c.remember(n, true)
 }
 func (e *events) NotifyLeave(n *memberlist.Node) {
-	e.c.log.Info("member left or failed", "member", n.Name, "state", stateName(n.State))
-	e.c.remember(n)
+	e.c.log.Info("member left or failed", "member", n.Name)
+	e.c.remember(n, false)
 }
-func (e *events) NotifyUpdate(n *memberlist.Node) { e.c.remember(n) }
+func (e *events) NotifyUpdate(n *memberlist.Node) { e.c.remember(n, true) }
 
-func (c *Cluster) remember(n *memberlist.Node) {
+// knownNode is a member as the events told of it.
+type knownNode struct {
+	node  memberlist.Node
+	alive bool
+}
+
+func (c *Cluster) remember(n *memberlist.Node, alive bool) {
 	c.mu.Lock()
-	c.known[n.Name] = *n
+	c.known[n.Name] = knownNode{*n, alive}
 	c.mu.Unlock()
 }
 
-// allNodes returns the members alive or suspect, and those that left or
-// failed.
-func (c *Cluster) allNodes() []memberlist.Node {
-	var out []memberlist.Node
-	seen := map[string]bool{}
-	for _, n := range c.ml.Members() {
-		out = append(out, *n)
-		seen[n.Name] = true
-	}
+// allNodes returns every member gossip told of.
+func (c *Cluster) allNodes() []knownNode {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for name, n := range c.known {
-		if !seen[name] {
-			out = append(out, n)
+	out := make([]knownNode, 0, len(c.known))
+	for _, n := range c.known {
+		out = append(out, n)
+	}
+	return out
+}
+
+// aliveNodes returns the members alive or suspect.
+func (c *Cluster) aliveNodes() []memberlist.Node {
+	var out []memberlist.Node
+	for _, n := range c.allNodes() {
+		if n.alive {
+			out = append(out, n.node)
 		}
 	}
 	return out

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/memberlist"
 	"github.com/hashicorp/raft"
 )
 
@@ -48,7 +47,7 @@ func (c *Cluster) maybeBootstrap() {
 		return
 	}
 	var candidates []meta
-	for _, n := range c.ml.Members() {
+	for _, n := range c.aliveNodes() {
 		m, err := decodeMeta(n.Meta)
 		if err != nil || m.ID == "" {
 			continue
@@ -127,8 +126,8 @@ func (c *Cluster) reconcile() {
 	}
 	servers := f.Configuration().Servers
 	alive := map[string]meta{}
-	for _, n := range c.ml.Members() {
-		if m, err := decodeMeta(n.Meta); err == nil && m.ID != "" && m.Raft != "" && n.State != memberlist.StateLeft {
+	for _, n := range c.aliveNodes() {
+		if m, err := decodeMeta(n.Meta); err == nil && m.ID != "" && m.Raft != "" {
 			alive[m.ID] = m
 		}
 	}
